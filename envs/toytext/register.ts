@@ -1,0 +1,2 @@
+// Registers this family's envs on import.
+export {};

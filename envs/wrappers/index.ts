@@ -1,0 +1,3 @@
+export { Wrapper } from './wrapper.js';
+export { TimeLimit } from './timeLimit.js';
+export { EnvGuard } from './envGuard.js';

@@ -1,0 +1,54 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+/** bench/results in the repo, whether running from source or from dist/bench. */
+export const resultsDir = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const repo = here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
+  return join(repo, 'bench', 'results');
+})();
+
+/**
+ * Merges `data` under `section` into bench/results/<file>.json (several benchmarks share a file,
+ * e.g. envs.json), atomically, with a note of the machine it ran on.
+ */
+export function writeResults(file: string, section: string, data: Record<string, unknown>): string {
+  mkdirSync(resultsDir, { recursive: true });
+  const path = join(resultsDir, file);
+  let current: Record<string, unknown> = {};
+  try {
+    current = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    current = {};
+  }
+  current[section] = {
+    ...data,
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+  };
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`);
+  renameSync(tmp, path);
+  return path;
+}
+
+/** Median of a list of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs fn `repeats` times after `warmup` runs; returns per-run milliseconds. */
+export async function timeRuns(fn: () => unknown | Promise<unknown>, repeats: number, warmup = 1): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}

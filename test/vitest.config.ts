@@ -5,6 +5,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/globalSetup.ts'],
     // tfjs and env loops are CPU-bound; two cores, so two forks.
     pool: 'forks',
     maxWorkers: 2,

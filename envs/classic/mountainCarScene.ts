@@ -1,0 +1,57 @@
+/** The mountain-car picture both MountainCar variants draw: the hill, the car with two wheels, the goal flag. */
+import type { LineShape, Scene, Shape } from '../render/scene.js';
+import { rotatedBox } from './common.js';
+
+export const MIN_POSITION = -1.2;
+export const MAX_POSITION = 0.6;
+const SCREEN_W = 600;
+const SCREEN_H = 400;
+const SCALE = SCREEN_W / (MAX_POSITION - MIN_POSITION);
+const HILL_POINTS = 100;
+
+/** Height of the hill (in world units) at position x. */
+export function hillHeight(x: number): number {
+  return Math.sin(3 * x) * 0.45 + 0.55;
+}
+
+// The hill never changes: build its 99 segments once and share them (frozen, so a consumer
+// that edits a scene cannot corrupt the next one).
+const HILL: readonly LineShape[] = (() => {
+  const out: LineShape[] = [];
+  let px = 0;
+  let py = 0;
+  for (let i = 0; i < HILL_POINTS; i++) {
+    const x = MIN_POSITION + ((MAX_POSITION - MIN_POSITION) * i) / (HILL_POINTS - 1);
+    const sx = (x - MIN_POSITION) * SCALE;
+    const sy = SCREEN_H - hillHeight(x) * SCALE;
+    if (i > 0) out.push(Object.freeze({ type: 'line', x1: px, y1: py, x2: sx, y2: sy, width: 1, color: 0x000000, kind: 'hill' }) as LineShape);
+    px = sx;
+    py = sy;
+  }
+  return Object.freeze(out);
+})();
+
+export function mountainCarScene(position: number, goalPosition: number): Scene {
+  const carW = 40;
+  const carH = 20;
+  const clearance = 10;
+  const angle = Math.cos(3 * position); // Gymnasium tilts the car by this many radians
+  const tx = (position - MIN_POSITION) * SCALE;
+  const ty = clearance + hillHeight(position) * SCALE;
+  const shapes: Shape[] = HILL.slice();
+  shapes.push({ type: 'polygon', points: rotatedBox(-carW / 2, carW / 2, 0, carH, angle, tx, ty, SCREEN_H), color: 0x000000, kind: 'car' });
+  const c = Math.cos(angle);
+  const s = Math.sin(angle);
+  for (const wx of [carW / 4, -carW / 4]) {
+    shapes.push({ type: 'circle', x: Math.trunc(wx * c + tx), y: SCREEN_H - Math.trunc(wx * s + ty), r: Math.trunc(carH / 2.5), color: 0x808080, kind: 'wheel' });
+  }
+  const flagX = Math.trunc((goalPosition - MIN_POSITION) * SCALE);
+  const flagY1 = Math.trunc(hillHeight(goalPosition) * SCALE);
+  const flagY2 = flagY1 + 50;
+  shapes.push(
+    // +½: Gymnasium's vline fills pixel column flagX, whose centre is flagX + ½.
+    { type: 'line', x1: flagX + 0.5, y1: SCREEN_H - flagY1, x2: flagX + 0.5, y2: SCREEN_H - flagY2, width: 1, color: 0x000000, kind: 'flagpole' },
+    { type: 'polygon', points: [flagX, SCREEN_H - flagY2, flagX, SCREEN_H - (flagY2 - 10), flagX + 25, SCREEN_H - (flagY2 - 5)], color: 0xcccc00, kind: 'flag' },
+  );
+  return { width: SCREEN_W, height: SCREEN_H, background: 0xffffff, shapes };
+}

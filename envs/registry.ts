@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { closest, distance } from 'fastest-levenshtein';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distance } from 'fastest-levenshtein';
 import type { Env, EnvSpec } from './core.js';
 import { EnvGuard } from './wrappers/envGuard.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
@@ -40,11 +40,34 @@ const store: RegistryStore = (globalStore[storeKey] ??= { envs: new Map(), loade
 const registry = store.envs;
 const loadedEntryPoints = store.loaded;
 
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function checkEpisodeLimit(where: string, n: unknown): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+    throw new RangeError(`${where}: maxEpisodeSteps must be a positive integer, got ${String(n)}`);
+}
+
+function checkKwargs(where: string, kwargs: unknown): void {
+  if (kwargs !== undefined && !isPlainObject(kwargs)) throw new TypeError(`${where}: kwargs must be a plain object, got ${String(kwargs)}`);
+}
+
+/** Adds (or replaces) an env id. Everything is validated before the registry changes. */
 export function register(reg: EnvRegistration): void {
-  if (typeof reg.id !== 'string' || reg.id.length === 0) throw new TypeError('register: id must be a non-empty string');
-  if (typeof reg.entryPoint !== 'function' && typeof reg.entryPoint !== 'string')
-    throw new TypeError(`register(${reg.id}): entryPoint must be a class, a factory function or a 'module:Export' string`);
-  registry.set(reg.id, { ...reg });
+  if (!isPlainObject(reg)) throw new TypeError('register: expected an object { id, entryPoint, ... }');
+  if (typeof reg.id !== 'string' || reg.id.trim().length === 0) throw new TypeError('register: id must be a non-empty string');
+  const where = `register(${reg.id})`;
+  const ep = reg.entryPoint;
+  if (typeof ep !== 'function' && (typeof ep !== 'string' || ep.length === 0))
+    throw new TypeError(`${where}: entryPoint must be a class, a factory function or a 'path/to/module.js:Export' string`);
+  if (reg.maxEpisodeSteps !== undefined) checkEpisodeLimit(where, reg.maxEpisodeSteps);
+  if (reg.rewardThreshold !== undefined && (typeof reg.rewardThreshold !== 'number' || Number.isNaN(reg.rewardThreshold)))
+    throw new TypeError(`${where}: rewardThreshold must be a number, got ${String(reg.rewardThreshold)}`);
+  checkKwargs(where, reg.kwargs);
+  registry.set(reg.id, { ...reg, kwargs: { ...(reg.kwargs ?? {}) } });
 }
 
 export function unregister(id: string): boolean {
@@ -55,9 +78,10 @@ export function registeredIds(): string[] {
   return [...registry.keys()].sort();
 }
 
+/** The registered spec of an id (a copy: changing it changes nothing). */
 export function spec(id: string): EnvSpec {
   const reg = lookup(id);
-  return specOf(reg, reg.kwargs ?? {});
+  return specOf(reg, { ...(reg.kwargs ?? {}) });
 }
 
 function specOf(reg: EnvRegistration, kwargs: EnvKwargs): EnvSpec {
@@ -69,85 +93,117 @@ function specOf(reg: EnvRegistration, kwargs: EnvKwargs): EnvSpec {
   return s;
 }
 
+/** Registered ids close to `id` (edit distance, case-insensitive, or containing it), nearest first. */
+export function closeMatches(id: string, limit = 5): string[] {
+  const q = id.toLowerCase();
+  const maxDistance = Math.max(3, Math.floor(id.length / 3));
+  return registeredIds()
+    .map((k) => ({ k, d: distance(q, k.toLowerCase()) }))
+    .filter((x) => x.d <= maxDistance || (q.length >= 3 && x.k.toLowerCase().includes(q)))
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, limit)
+    .map((x) => x.k);
+}
+
 function lookup(id: string): EnvRegistration {
+  if (typeof id !== 'string') throw new TypeError(`Env id must be a string, got ${String(id)}`);
   const reg = registry.get(id);
   if (reg) return reg;
-  const ids = registeredIds();
-  const near = ids
-    .map((k) => ({ k, d: distance(id.toLowerCase(), k.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(3, Math.floor(id.length / 3)) || x.k.toLowerCase().includes(id.toLowerCase()))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 5)
-    .map((x) => x.k);
-  const best = near.length ? near : ids.length ? [closest(id, ids)] : [];
-  throw new Error(`No env registered with id '${id}'.${best.length ? ` Did you mean: ${best.join(', ')}?` : ''}`);
+  const near = closeMatches(id);
+  const hint = near.length
+    ? ` Did you mean: ${near.join(', ')}?`
+    : registry.size
+      ? ` Registered ids: ${registeredIds().slice(0, 20).join(', ')}${registry.size > 20 ? ', …' : ''}.`
+      : ' No envs are registered (import pixelgym/envs or the module that registers yours).';
+  throw new Error(`No env registered with id '${id}'.${hint}`);
 }
 
+/** 'dir/mod.js:Name' → path and export name. The name must be an identifier, so drive letters and 'file:' URLs stay whole. */
 function splitEntryPoint(ep: string): { path: string; name: string } {
-  // 'C:\\x\\y.js:Env' must not split on the drive colon: split on the last colon after the file part.
-  const i = ep.lastIndexOf(':');
-  if (i <= 1) return { path: ep, name: 'default' };
-  return { path: ep.slice(0, i), name: ep.slice(i + 1) || 'default' };
+  const m = /^(.*):([A-Za-z_$][\w$]*)$/.exec(ep);
+  if (m && m[1]!.length > 1) return { path: m[1]!, name: m[2]! };
+  return { path: ep, name: 'default' };
 }
 
-function moduleSpecifier(path: string): string {
-  if (path.startsWith('file:')) return path;
-  if (path.startsWith('.') || isAbsolute(path)) return pathToFileURL(resolve(process.cwd(), path)).href;
-  return path; // a package name
+/** Relative and absolute paths resolve against the cwd; anything else is a package name. */
+function resolveModulePath(path: string): { url: string; file: string | null } {
+  if (path.startsWith('file:')) return { url: path, file: fileURLToPath(path) };
+  if (path.startsWith('.') || isAbsolute(path)) {
+    const file = resolve(process.cwd(), path);
+    return { url: pathToFileURL(file).href, file };
+  }
+  return { url: path, file: null };
+}
+
+function cacheKey(ep: string): string {
+  const { path, name } = splitEntryPoint(ep);
+  return `${resolveModulePath(path).url}#${name}`;
 }
 
 function pickExport(mod: Record<string, unknown>, name: string, ep: string): EnvClass | EnvFactory {
   const v = name === 'default' ? (mod.default ?? mod) : mod[name];
-  if (typeof v !== 'function') throw new TypeError(`Entry point '${ep}': export '${name}' is not a class or function`);
+  if (typeof v !== 'function') {
+    const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+    throw new TypeError(
+      `Entry point '${ep}': export '${name}' is not a class or function${exported.length ? ` (the module exports: ${exported.join(', ')})` : ''}`,
+    );
+  }
   return v as EnvClass | EnvFactory;
 }
 
 /** Loads a module-path entry point with `import()`; `make` then finds it loaded. */
 export async function loadEntryPoint(ep: string): Promise<EnvClass | EnvFactory> {
-  const hit = loadedEntryPoints.get(ep);
+  const key = cacheKey(ep);
+  const hit = loadedEntryPoints.get(key);
   if (hit) return hit;
   const { path, name } = splitEntryPoint(ep);
-  const mod = (await import(moduleSpecifier(path))) as Record<string, unknown>;
+  const mod = (await import(resolveModulePath(path).url)) as Record<string, unknown>;
   const ctor = pickExport(mod, name, ep);
-  loadedEntryPoints.set(ep, ctor);
+  loadedEntryPoints.set(key, ctor);
   return ctor;
 }
 
 function loadEntryPointSync(ep: string): EnvClass | EnvFactory {
-  const hit = loadedEntryPoints.get(ep);
+  const key = cacheKey(ep);
+  const hit = loadedEntryPoints.get(key);
   if (hit) return hit;
   const { path, name } = splitEntryPoint(ep);
   const req = createRequire(resolve(process.cwd(), 'noop.js'));
   let mod: Record<string, unknown>;
   try {
-    // Node ≥ 20.19 can require() ES modules without top-level await.
-    mod = req(path.startsWith('file:') ? new URL(path).pathname : path) as Record<string, unknown>;
+    // Node ≥ 20.19 can require() ES modules that have no top-level await.
+    mod = req(resolveModulePath(path).file ?? path) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(
-      `Could not load entry point '${ep}' synchronously (${(err as Error).message}). Use 'await makeAsync(id)' or 'await loadEntryPoint(...)' first.`,
-    );
+    const e = err as NodeJS.ErrnoException;
+    const reason = (e?.message ?? String(err)).split('\n')[0];
+    if (e?.code === 'MODULE_NOT_FOUND' && reason?.includes(resolveModulePath(path).file ?? path))
+      throw new Error(`Could not load entry point '${ep}': ${reason} (relative paths resolve against the working directory ${process.cwd()})`);
+    throw new Error(`Could not load entry point '${ep}' synchronously (${reason}). Use 'await makeAsync(id)' or 'await loadEntryPoint(...)' first.`);
   }
   const ctor = pickExport(mod, name, ep);
-  loadedEntryPoints.set(ep, ctor);
+  loadedEntryPoints.set(key, ctor);
   return ctor;
 }
 
-function isClass(fn: Function): boolean {
-  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+/** Classes (and ES5 constructors with prototype methods) need `new`; other functions are factories. */
+function isConstructor(fn: Function): boolean {
+  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) return true;
+  const proto = (fn as { prototype?: object }).prototype;
+  return !!proto && Object.getOwnPropertyNames(proto).some((k) => k !== 'constructor');
 }
 
-function instantiate(ctor: EnvClass | EnvFactory, kwargs: EnvKwargs): Env {
-  const env = isClass(ctor) ? new (ctor as EnvClass)(kwargs) : (ctor as EnvFactory)(kwargs);
+function instantiate(id: string, ctor: EnvClass | EnvFactory, kwargs: EnvKwargs): Env {
+  const env = isConstructor(ctor) ? new (ctor as EnvClass)(kwargs) : (ctor as EnvFactory)(kwargs);
   if (!env || typeof env.step !== 'function' || typeof env.reset !== 'function')
-    throw new TypeError('Entry point did not produce an env (an object with reset() and step())');
+    throw new TypeError(`make(${id}): the entry point did not produce an env (an object with reset() and step())`);
   return env;
 }
 
 function build(reg: EnvRegistration, ctor: EnvClass | EnvFactory, kwargs: EnvKwargs | undefined, opts: MakeOptions): Env {
   const merged = { ...(reg.kwargs ?? {}), ...(kwargs ?? {}) };
-  let env = instantiate(ctor, merged);
-  const s = specOf(reg, merged);
   const limit = opts.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : opts.maxEpisodeSteps;
+  let env = instantiate(reg.id, ctor, merged);
+  const s = specOf(reg, merged);
   if (limit === null || limit === undefined) delete s.maxEpisodeSteps;
   else s.maxEpisodeSteps = limit;
   try {
@@ -160,12 +216,22 @@ function build(reg: EnvRegistration, ctor: EnvClass | EnvFactory, kwargs: EnvKwa
   return env;
 }
 
+function checkMakeArgs(id: string, kwargs: unknown, opts: unknown): void {
+  const where = `make(${id})`;
+  checkKwargs(where, kwargs);
+  if (!isPlainObject(opts)) throw new TypeError(`${where}: options must be a plain object`);
+  const limit = (opts as MakeOptions).maxEpisodeSteps;
+  if (limit !== undefined && limit !== null) checkEpisodeLimit(where, limit);
+}
+
 /**
  * Builds a registered env: the entry point with its registered kwargs overridden by `kwargs`,
  * wrapped in TimeLimit (when it has an episode limit) and EnvGuard, as Gymnasium's `make`.
+ * Module-path entry points load synchronously (require of ESM); use `makeAsync` otherwise.
  */
 export function make<O = unknown, A = unknown>(id: string, kwargs?: EnvKwargs, opts: MakeOptions = {}): Env<O, A> {
   const reg = lookup(id);
+  checkMakeArgs(id, kwargs, opts);
   const ctor = typeof reg.entryPoint === 'string' ? loadEntryPointSync(reg.entryPoint) : reg.entryPoint;
   return build(reg, ctor, kwargs, opts) as Env<O, A>;
 }
@@ -173,11 +239,13 @@ export function make<O = unknown, A = unknown>(id: string, kwargs?: EnvKwargs, o
 /** `make`, loading a module-path entry point with `import()` first (for TS loaders, top-level await). */
 export async function makeAsync<O = unknown, A = unknown>(id: string, kwargs?: EnvKwargs, opts: MakeOptions = {}): Promise<Env<O, A>> {
   const reg = lookup(id);
+  checkMakeArgs(id, kwargs, opts);
   const ctor = typeof reg.entryPoint === 'string' ? await loadEntryPoint(reg.entryPoint) : reg.entryPoint;
   return build(reg, ctor, kwargs, opts) as Env<O, A>;
 }
 
 /** Loads a user's module (e.g. from `--import`) so that its `register()` calls run. */
 export async function importModule(path: string): Promise<void> {
-  await import(moduleSpecifier(path));
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError('importModule: expected a module path or package name');
+  await import(resolveModulePath(path).url);
 }

@@ -68,7 +68,14 @@ export class Wrapper<O = unknown, A = unknown, IO = O, IA = A> implements Env<O,
     return null;
   }
 
+  /** Gymnasium's form, e.g. `<EnvGuard<TimeLimit<CartPoleEnv<CartPole-v1>>>>`. */
   toString(): string {
-    return `<${this.constructor.name}${String(this.env)}>`;
+    return `<${this.constructor.name}${this.env instanceof Wrapper ? String(this.env) : describeEnv(this.env)}>`;
   }
+}
+
+function describeEnv(env: Env<unknown, unknown>): string {
+  const name = (env as { constructor?: { name?: string } }).constructor?.name || 'Env';
+  const id = env.spec?.id;
+  return id ? `<${name}<${id}>>` : `<${name}>`;
 }

@@ -97,5 +97,6 @@ export function shapeBounds(shape: Shape, sx: number, sy: number): PixelBounds {
   bounds.reset();
   coverShape(shape, sx, sy, noClip, bounds);
   if (bounds.empty) return { x0: 0, y0: 0, x1: 0, y1: 0 };
-  return { x0: bounds.x0, y0: bounds.y0, x1: bounds.x1, y1: bounds.y1 };
+  // + 0 turns Math.ceil's −0 into 0.
+  return { x0: bounds.x0 + 0, y0: bounds.y0 + 0, x1: bounds.x1 + 0, y1: bounds.y1 + 0 };
 }

@@ -1,1 +1,14 @@
-export {};
+// replay/: experience replay (uniform, frame-stacked, n-step, prioritized) and rollout storage.
+export * from './types.js';
+export { ReplayBuffer, readReplayConfig, readReplayMeta, REPLAY_FILE_MAGIC, REPLAY_FILE_VERSION } from './replayBuffer.js';
+export type { ReplayBufferConfig, ResolvedReplayConfig } from './replayBuffer.js';
+export { PrioritizedReplayBuffer, linearSchedule } from './prioritizedReplayBuffer.js';
+export type { PrioritizedReplayConfig, BetaSchedule } from './prioritizedReplayBuffer.js';
+export { SumTree, MinTree } from './segmentTree.js';
+export { RolloutBuffer } from './rolloutBuffer.js';
+export type { RolloutBufferConfig, RolloutStep, RolloutBatchStep, RolloutMinibatch, MinibatchOptions } from './rolloutBuffer.js';
+export { rewardToGo, discountedReturns, nStepReturns, gae, normalizeInPlace } from './returns.js';
+export type { StepSeries, NumberArray } from './returns.js';
+export { fillFrom } from './fillFrom.js';
+export type { StepLike, TransitionSink, FillFromOptions } from './fillFrom.js';
+export { ReplayFileError } from './container.js';

@@ -1,1 +1,14 @@
-export {};
+export { ObservationWrapper } from './observationWrapper.js';
+export { imageShapeOf, pixelSpace, type ImageShape } from './pixelSpace.js';
+export { GrayscaleObservation, luma601, type GrayscaleOptions } from './grayscale.js';
+export { ResizeObservation, type ResizeOptions } from './resize.js';
+export { Resampler, areaWeights, bilinearWeights, type Interpolation, type AxisWeights } from './resample.js';
+export { FrameStack, type FrameStackOptions, type StackedObservation } from './frameStack.js';
+export { LazyFrames, interleaveFrames } from './lazyFrames.js';
+export { MaxAndSkip, type MaxAndSkipOptions } from './maxAndSkip.js';
+export { StickyActions, type StickyActionsOptions } from './stickyActions.js';
+export { ClipReward, type ClipRewardOptions } from './clipReward.js';
+export { NoopReset, type NoopResetOptions } from './noopReset.js';
+export { EpisodicLife, type EpisodicLifeOptions } from './episodicLife.js';
+export { Flicker, type FlickerOptions } from './flicker.js';
+export { atariPreprocessing, type AtariPreprocessingOptions } from './atariPreprocessing.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Box, EnvGuard, TransformAction, make, register, unregister, type Env, type RngState } from '../../envs/index.js';
+import { Box, EnvGuard, type BoxArray, TransformAction, make, register, unregister, type Env, type RngState } from '../../envs/index.js';
 import { CounterEnv, PointEnv } from '../fixtures/envs.js';
 
 const walkFile = fileURLToPath(new URL('../fixtures/userWalkEnv.js', import.meta.url));
@@ -99,7 +99,7 @@ describe('EnvGuard', () => {
 
   it('Infinity is rejected even where an unbounded Box contains it', () => {
     const inner = new PointEnv();
-    const unbounded = new TransformAction(inner, (a: Float32Array) => a, new Box(-Infinity, Infinity, [2], 'float32'));
+    const unbounded = new TransformAction(inner, (a: BoxArray) => a, new Box(-Infinity, Infinity, [2], 'float32'));
     expect(unbounded.actionSpace.contains(Float32Array.of(Infinity, 0))).toBe(true);
     const env = new EnvGuard(unbounded);
     env.reset({ seed: 0 });

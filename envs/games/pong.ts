@@ -44,11 +44,12 @@ const COLORS = { opponent: 0xd55e00, player: 0x5cb85c, ball: 0xffffff } as const
 
 /**
  * A small Pong on a continuous 84 × 84 court. The agent's paddle is on the right (noop / up /
- * down); a scripted opponent on the left follows the ball at a limited speed. The ball bounces
+ * down); a scripted opponent on the left follows the ball at a limited speed, aiming to meet it
+ * at a random point of its paddle, once the ball enters its half; otherwise it drifts back to the middle. The ball bounces
  * off the top and bottom walls; a paddle sends it back faster, angled by where it hit. +1 when
  * the opponent misses, −1 when the agent misses; the first to `winningScore` points ends the game.
  * State (public): ball `ballX`, `ballY` (top-left corner), `ballVX`, `ballVY`; paddle tops
- * `playerY`, `opponentY`; `playerScore`, `opponentScore`.
+ * `playerY`, `opponentY`; `playerScore`, `opponentScore`; `opponentAim`.
  */
 export class PongEnv extends BaseEnv<BoxArray, number> {
   readonly observationSpace: Box;
@@ -65,6 +66,8 @@ export class PongEnv extends BaseEnv<BoxArray, number> {
   opponentY = (PONG_COURT - PONG_PADDLE_HEIGHT) / 2;
   playerScore = 0;
   opponentScore = 0;
+  /** Offset from the paddle's centre at which the opponent means to meet the ball (redrawn each rally leg). */
+  opponentAim = 0;
   terminal = false;
   private started = false;
   private readonly reusedScene: Scene;
@@ -146,8 +149,12 @@ export class PongEnv extends BaseEnv<BoxArray, number> {
     const top = PONG_COURT - PONG_PADDLE_HEIGHT;
     if (action === PONG_UP) this.playerY = Math.max(0, this.playerY - PONG_PLAYER_SPEED);
     else if (action === PONG_DOWN) this.playerY = Math.min(top, this.playerY + PONG_PLAYER_SPEED);
-    // The opponent steers its centre towards the ball's centre, no faster than its top speed.
-    const gap = this.ballY + PONG_BALL_SIZE / 2 - (this.opponentY + PONG_PADDLE_HEIGHT / 2);
+    // The opponent steers, no faster than its top speed, towards the ball (off-centre by its aim,
+    // so its returns come back angled) once the ball comes its way through its half of the court,
+    // else back to the middle: fast, steep balls can beat it.
+    const chasing = this.ballVX < 0 && this.ballX < PONG_COURT / 2;
+    const target = chasing ? this.ballY + PONG_BALL_SIZE / 2 + this.opponentAim : PONG_COURT / 2;
+    const gap = target - (this.opponentY + PONG_PADDLE_HEIGHT / 2);
     const move = Math.max(-this.opponentSpeed, Math.min(this.opponentSpeed, gap));
     this.opponentY = Math.min(top, Math.max(0, this.opponentY + move));
 
@@ -170,6 +177,7 @@ export class PongEnv extends BaseEnv<BoxArray, number> {
       if (x0 + PONG_BALL_SIZE <= face && x + PONG_BALL_SIZE > face && this.hits(x0, x, y0, y, face - PONG_BALL_SIZE, this.playerY)) {
         x = 2 * (face - PONG_BALL_SIZE) - x;
         this.bounce(this.playerY, y);
+        this.drawOpponentAim();
       }
     } else if (vx < 0) {
       const face = PONG_OPPONENT_X + PONG_PADDLE_WIDTH;
@@ -216,6 +224,12 @@ export class PongEnv extends BaseEnv<BoxArray, number> {
     this.ballX = this.ballY = (PONG_COURT - PONG_BALL_SIZE) / 2;
     this.ballVX = this.rng.random() < 0.5 ? -PONG_SERVE_SPEED : PONG_SERVE_SPEED;
     this.ballVY = this.rng.uniform(-1, 1);
+    this.drawOpponentAim();
+  }
+
+  /** Where on its paddle the opponent means to meet the next ball: anywhere but the very ends. */
+  private drawOpponentAim(): void {
+    this.opponentAim = this.rng.uniform(-0.8, 0.8) * (PONG_PADDLE_HEIGHT / 2);
   }
 
   private buildScene(): Scene {

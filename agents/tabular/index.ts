@@ -1,4 +1,4 @@
-export * from './model.js';
+export { assertTabularModel, actionValue, greedyPolicy } from './model.js';
 export * from './valueIteration.js';
 export * from './policyIteration.js';
 export * from './qLearning.js';

@@ -1,20 +1,6 @@
-/** One outcome of taking an action in a state of a known MDP. */
-export interface Transition {
-  probability: number;
-  nextState: number;
-  reward: number;
-  terminated: boolean;
-}
+import type { TabularModel } from '../../envs/toytext/tabularModel.js';
 
-/**
- * A finite MDP whose dynamics are known: what value and policy iteration need. The toy-text envs
- * (FrozenLake, CliffWalking, GridWorld) implement it.
- */
-export interface TabularModel {
-  readonly numStates: number;
-  readonly numActions: number;
-  transitions(state: number, action: number): readonly Transition[];
-}
+export type { TabularModel, Transition } from '../../envs/toytext/tabularModel.js';
 
 /** Checks that an object is a usable model, with a readable error when it is not. */
 export function assertTabularModel(m: unknown): asserts m is TabularModel {

@@ -138,7 +138,7 @@ describe.each(GAMES)('$id', ({ id, channels, minimal }) => {
     const actions = new Rng(2);
     let obs = env.reset({ seed: 4 }).observation;
     for (let t = 0; t < 60; t++) {
-      const scene = env.scene();
+      const scene = env.scene!();
       expect(scene.width).toBe(10);
       expect(scene.height).toBe(10);
       expect(scene.background).toBe(0x000000);

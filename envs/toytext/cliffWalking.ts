@@ -1,6 +1,6 @@
 import type { Scene } from '../render/scene.js';
 import { DOWN, LEFT, RIGHT, UP, moveClamped, type Direction } from './grid.js';
-import { gridScene, renderSize, type CellKind } from './gridScene.js';
+import { gridScene, renderSize, type GridCellKind } from './gridScene.js';
 import { checkKnownKeys, readBoolean } from './kwargs.js';
 import { TabularEnv, type TabularMdp } from './tabularEnv.js';
 import { mergeOutcomes, type Transition } from './tabularModel.js';
@@ -63,7 +63,7 @@ export class CliffWalkingEnv extends TabularEnv {
   static readonly startState = START;
   static readonly goalState = GOAL;
   readonly isSlippery: boolean;
-  private readonly kinds: CellKind[];
+  private readonly kinds: GridCellKind[];
 
   constructor(opts: CliffWalkingOptions = {}) {
     checkKnownKeys('CliffWalking', opts, ['isSlippery', 'renderWidth', 'renderHeight']);
@@ -72,7 +72,7 @@ export class CliffWalkingEnv extends TabularEnv {
     const renderHeight = renderSize(opts as Record<string, unknown>, 'renderHeight');
     super(cliffWalkingMdp(isSlippery));
     this.isSlippery = isSlippery;
-    this.kinds = Array.from({ length: NROW * NCOL }, (_, s): CellKind => (s === START ? 'start' : s === GOAL ? 'goal' : isCliff(s) ? 'cliff' : 'empty'));
+    this.kinds = Array.from({ length: NROW * NCOL }, (_, s): GridCellKind => (s === START ? 'start' : s === GOAL ? 'goal' : isCliff(s) ? 'cliff' : 'empty'));
     this.renderWidth = renderWidth;
     this.renderHeight = renderHeight;
   }

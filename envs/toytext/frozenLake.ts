@@ -1,7 +1,7 @@
 import type { Scene } from '../render/scene.js';
 import { Rng, seededRng } from '../rng.js';
 import { DOWN, LEFT, RIGHT, UP, moveClamped, type Direction } from './grid.js';
-import { gridScene, renderSize, type CellKind } from './gridScene.js';
+import { gridScene, renderSize, type GridCellKind } from './gridScene.js';
 import { checkKnownKeys, readBoolean, readNumber } from './kwargs.js';
 import { TabularEnv, type TabularMdp } from './tabularEnv.js';
 import { mergeOutcomes, type Transition } from './tabularModel.js';
@@ -153,7 +153,7 @@ export class FrozenLakeEnv extends TabularEnv {
   readonly nrow: number;
   readonly ncol: number;
   readonly isSlippery: boolean;
-  private readonly kinds: CellKind[];
+  private readonly kinds: GridCellKind[];
 
   constructor(opts: FrozenLakeOptions = {}) {
     checkKnownKeys('FrozenLake', opts, OPTION_KEYS);
@@ -176,7 +176,7 @@ export class FrozenLakeEnv extends TabularEnv {
     this.nrow = desc.length;
     this.ncol = desc[0]!.length;
     this.isSlippery = isSlippery;
-    const kindOf: Record<string, CellKind> = { S: 'start', F: 'frozen', H: 'hole', G: 'goal' };
+    const kindOf: Record<string, GridCellKind> = { S: 'start', F: 'frozen', H: 'hole', G: 'goal' };
     this.kinds = desc.join('').split('').map((ch) => kindOf[ch]!);
     this.renderWidth = renderWidth;
     this.renderHeight = renderHeight;

@@ -1,5 +1,5 @@
 /** A grid cell as [row, col], row 0 at the top. */
-export type Cell = readonly [row: number, col: number];
+export type GridCell = readonly [row: number, col: number];
 
 /** A move as a row and column offset. */
 export interface Direction {
@@ -13,12 +13,12 @@ export const LEFT: Direction = { dRow: 0, dCol: -1 };
 export const RIGHT: Direction = { dRow: 0, dCol: 1 };
 
 /** The cell reached by one move, staying put at the border. */
-export function moveClamped(row: number, col: number, dir: Direction, rows: number, cols: number): Cell {
+export function moveClamped(row: number, col: number, dir: Direction, rows: number, cols: number): GridCell {
   return [Math.min(rows - 1, Math.max(0, row + dir.dRow)), Math.min(cols - 1, Math.max(0, col + dir.dCol))];
 }
 
 /** Checks a [row, col] pair read from user kwargs. */
-export function checkCell(value: unknown, rows: number, cols: number, what: string): Cell {
+export function checkCell(value: unknown, rows: number, cols: number, what: string): GridCell {
   if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => Number.isInteger(v)))
     throw new TypeError(`${what} must be a [row, col] pair of integers, got ${JSON.stringify(value)}`);
   const [r, c] = value as [number, number];

@@ -1,9 +1,9 @@
 import type { Color, Scene, Shape } from '../render/scene.js';
 
 /** What a grid cell is; also the `kind` label of its shape in the scene. */
-export type CellKind = 'start' | 'frozen' | 'hole' | 'goal' | 'cliff' | 'wall' | 'empty' | 'trap';
+export type GridCellKind = 'start' | 'frozen' | 'hole' | 'goal' | 'cliff' | 'wall' | 'empty' | 'trap';
 
-export const CELL_COLORS: Readonly<Record<CellKind, Color>> = {
+export const GRID_CELL_COLORS: Readonly<Record<GridCellKind, Color>> = {
   start: 0x8ecae6,
   frozen: 0xdff3fb,
   hole: 0x1d3557,
@@ -14,37 +14,37 @@ export const CELL_COLORS: Readonly<Record<CellKind, Color>> = {
   trap: 0xd62828,
 };
 
-export const AGENT_COLOR: Color = 0xff7f11;
+export const GRID_AGENT_COLOR: Color = 0xff7f11;
 const BACKGROUND: Color = 0x000000;
 
 /** Scene units per cell: the default render is this many pixels a cell. */
-export const CELL_SIZE = 16;
+export const GRID_CELL_SIZE = 16;
 
 /**
  * One rect per cell (row-major, so shape i is state i) and the agent as a circle on top.
  * `agentState` < 0 draws no agent (before the first reset).
  */
-export function gridScene(rows: number, cols: number, kinds: readonly CellKind[], agentState: number): Scene {
+export function gridScene(rows: number, cols: number, kinds: readonly GridCellKind[], agentState: number): Scene {
   const shapes: Shape[] = [];
   for (let s = 0; s < rows * cols; s++) {
     const kind = kinds[s]!;
     const row = Math.floor(s / cols);
     const col = s % cols;
-    shapes.push({ type: 'rect', x: col * CELL_SIZE, y: row * CELL_SIZE, w: CELL_SIZE, h: CELL_SIZE, color: CELL_COLORS[kind], kind });
+    shapes.push({ type: 'rect', x: col * GRID_CELL_SIZE, y: row * GRID_CELL_SIZE, w: GRID_CELL_SIZE, h: GRID_CELL_SIZE, color: GRID_CELL_COLORS[kind], kind });
   }
   if (agentState >= 0) {
     const row = Math.floor(agentState / cols);
     const col = agentState % cols;
     shapes.push({
       type: 'circle',
-      x: (col + 0.5) * CELL_SIZE,
-      y: (row + 0.5) * CELL_SIZE,
-      r: CELL_SIZE * 0.3,
-      color: AGENT_COLOR,
+      x: (col + 0.5) * GRID_CELL_SIZE,
+      y: (row + 0.5) * GRID_CELL_SIZE,
+      r: GRID_CELL_SIZE * 0.3,
+      color: GRID_AGENT_COLOR,
       kind: 'agent',
     });
   }
-  return { width: cols * CELL_SIZE, height: rows * CELL_SIZE, background: BACKGROUND, shapes };
+  return { width: cols * GRID_CELL_SIZE, height: rows * GRID_CELL_SIZE, background: BACKGROUND, shapes };
 }
 
 /** Reads the optional `renderWidth` / `renderHeight` kwargs (positive integers or absent). */

@@ -1,6 +1,6 @@
 import type { Scene } from '../render/scene.js';
-import { DOWN, LEFT, RIGHT, UP, checkCell, type Cell, type Direction } from './grid.js';
-import { gridScene, renderSize, type CellKind } from './gridScene.js';
+import { DOWN, LEFT, RIGHT, UP, checkCell, type GridCell, type Direction } from './grid.js';
+import { gridScene, renderSize, type GridCellKind } from './gridScene.js';
 import { checkKnownKeys, readNumber } from './kwargs.js';
 import { TabularEnv, type TabularMdp } from './tabularEnv.js';
 import { mergeOutcomes, type Transition } from './tabularModel.js';
@@ -11,7 +11,7 @@ const MOVES: readonly Direction[] = [UP, RIGHT, DOWN, LEFT];
 
 /** A terminal cell and the reward for entering it. */
 export interface RewardCell {
-  cell: Cell;
+  cell: GridCell;
   reward: number;
 }
 
@@ -19,12 +19,12 @@ export interface GridWorldOptions {
   rows?: number;
   cols?: number;
   /** Cells the agent cannot enter; moving into one (or off the grid) leaves it in place. */
-  walls?: readonly Cell[];
+  walls?: readonly GridCell[];
   /** Terminal cells with a reward for entering them. */
   goals?: readonly RewardCell[];
   /** Terminal cells too, usually with a negative reward; drawn differently. */
   traps?: readonly RewardCell[];
-  start?: Cell;
+  start?: GridCell;
   /** Reward for every move that does not enter a goal or trap. */
   stepReward?: number;
   /** Probability of slipping: half of it to each side of the intended direction. */
@@ -37,10 +37,10 @@ export interface GridWorldOptions {
 export interface GridWorldLayout {
   rows: number;
   cols: number;
-  walls: readonly Cell[];
+  walls: readonly GridCell[];
   goals: readonly RewardCell[];
   traps: readonly RewardCell[];
-  start: Cell;
+  start: GridCell;
   stepReward: number;
   slip: number;
 }
@@ -88,7 +88,7 @@ export function resolveGridWorld(opts: GridWorldOptions): GridWorldLayout {
   const rows = readSize(opts.rows, 'rows', DEFAULT_GRID_WORLD.rows);
   const cols = readSize(opts.cols, 'cols', DEFAULT_GRID_WORLD.cols);
   const base = custom
-    ? { walls: [], goals: [{ cell: [rows - 1, cols - 1] as Cell, reward: 1 }], traps: [], start: [0, 0] as Cell }
+    ? { walls: [], goals: [{ cell: [rows - 1, cols - 1] as GridCell, reward: 1 }], traps: [], start: [0, 0] as GridCell }
     : DEFAULT_GRID_WORLD;
   if (opts.walls !== undefined && !Array.isArray(opts.walls)) throw new TypeError('GridWorld: walls must be an array of [row, col]');
   const walls = (opts.walls ?? base.walls).map((c, i) => checkCell(c, rows, cols, `GridWorld: walls[${i}]`));
@@ -96,7 +96,7 @@ export function resolveGridWorld(opts: GridWorldOptions): GridWorldLayout {
   const traps = readRewardCells(opts.traps ?? base.traps, 'traps', rows, cols);
   const start = checkCell(opts.start ?? base.start, rows, cols, 'GridWorld: start');
   const seen = new Map<number, string>();
-  const claim = (cell: Cell, what: string) => {
+  const claim = (cell: GridCell, what: string) => {
     const s = cell[0] * cols + cell[1];
     const prior = seen.get(s);
     if (prior) throw new RangeError(`GridWorld: cell [${cell[0]}, ${cell[1]}] is both ${prior} and ${what}`);
@@ -111,10 +111,10 @@ export function resolveGridWorld(opts: GridWorldOptions): GridWorldLayout {
   return { rows, cols, walls, goals, traps, start, stepReward, slip };
 }
 
-/** Cell kinds per state, row-major. */
-export function gridWorldKinds(layout: GridWorldLayout): CellKind[] {
-  const kinds = new Array<CellKind>(layout.rows * layout.cols).fill('empty');
-  const at = (c: Cell) => c[0] * layout.cols + c[1];
+/** GridCell kinds per state, row-major. */
+export function gridWorldKinds(layout: GridWorldLayout): GridCellKind[] {
+  const kinds = new Array<GridCellKind>(layout.rows * layout.cols).fill('empty');
+  const at = (c: GridCell) => c[0] * layout.cols + c[1];
   for (const w of layout.walls) kinds[at(w)] = 'wall';
   for (const g of layout.goals) kinds[at(g.cell)] = 'goal';
   for (const t of layout.traps) kinds[at(t.cell)] = 'trap';
@@ -160,7 +160,7 @@ export function gridWorldMdp(layout: GridWorldLayout): TabularMdp {
  */
 export class GridWorldEnv extends TabularEnv {
   readonly layout: GridWorldLayout;
-  private readonly kinds: CellKind[];
+  private readonly kinds: GridCellKind[];
 
   constructor(opts: GridWorldOptions = {}) {
     checkKnownKeys('GridWorld', opts, OPTION_KEYS);
@@ -183,7 +183,7 @@ export class GridWorldEnv extends TabularEnv {
   }
 
   /** What the cell of a state is. */
-  cellKind(state: number): CellKind {
+  cellKind(state: number): GridCellKind {
     const k = this.kinds[state];
     if (k === undefined) throw new RangeError(`GridWorld: state ${state} outside [0, ${this.numStates})`);
     return k;

@@ -1,7 +1,7 @@
 export { type Transition, type TabularModel, mergeOutcomes } from './tabularModel.js';
 export { TabularEnv, type TabularMdp } from './tabularEnv.js';
-export { type Cell } from './grid.js';
-export { CELL_COLORS, AGENT_COLOR, CELL_SIZE, gridScene, type CellKind } from './gridScene.js';
+export { type GridCell } from './grid.js';
+export { GRID_CELL_COLORS, GRID_AGENT_COLOR, GRID_CELL_SIZE, type GridCellKind } from './gridScene.js';
 export {
   FrozenLakeEnv,
   FrozenLakeAction,

@@ -1,32 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ReplayBuffer, type TransitionBatch } from '../../replay/index.js';
-import { checkBatch, type Layout } from './check.js';
-import { EnvModel, expectedStack, makeFrame, stackedIndex, type Dtype } from './model.js';
-
-function layoutOf(buffer: ReplayBuffer, dtype: Dtype): Layout {
-  const shape = buffer.frameShape;
-  return {
-    frameSize: buffer.frameSize,
-    channels: shape[shape.length - 1]!,
-    k: buffer.frameStack,
-    n: buffer.nStep,
-    gamma: buffer.gamma,
-    segment: buffer.segmentLength,
-    dtype,
-  };
-}
-
-/** Samples a lot and checks every sample; also that every valid transition shows up. */
-function sampleAndCheck(buffer: ReplayBuffer, model: EnvModel, dtype: Dtype, draws = 3000): void {
-  const l = layoutOf(buffer, dtype);
-  const seen = new Set<number>();
-  const out = buffer.createBatch(50);
-  for (let i = 0; i < draws / 50; i++) for (const id of checkBatch(buffer.sample(50, out), model, l)) seen.add(id);
-  const valid = model.validIds(l.segment, l.k, l.n);
-  expect(valid.length).toBeGreaterThan(0);
-  expect([...seen].sort((a, b) => a - b)).toEqual(valid.sort((a, b) => a - b));
-  expect(buffer.size).toBe(model.storedCount(l.segment));
-}
+import { sampleAndCheck } from './check.js';
+import { EnvModel, expectedStack, makeFrame, stackedIndex } from './model.js';
 
 describe('frame-stacked storage', () => {
   test('uint8 stacks of 4 stay correct at episode starts and across wraparound (single env)', () => {

@@ -17,3 +17,24 @@ export interface Agent<O = unknown, A = unknown> {
   /** Frees tensors and other resources. */
   dispose?(): void;
 }
+
+/** What an agent thinks about one observation, for the viewer and for explanations. */
+export interface ActionExplanation<A = unknown> {
+  /** The greedy (explore: false) action. */
+  action: A;
+  /** Q-values per action (value-based agents). */
+  qValues?: Float32Array;
+  /** Action probabilities (policy-based agents with a categorical policy). */
+  probs?: Float32Array;
+  /** State-value estimate V(s), when the agent has one. */
+  value?: number;
+}
+
+/** Agents that can show what they think implement this too. */
+export interface ExplainableAgent<O = unknown, A = unknown> extends Agent<O, A> {
+  explain(observation: O): ActionExplanation<A>;
+}
+
+export function isExplainable<O, A>(agent: Agent<O, A>): agent is ExplainableAgent<O, A> {
+  return typeof (agent as Partial<ExplainableAgent<O, A>>).explain === 'function';
+}

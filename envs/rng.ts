@@ -1,4 +1,4 @@
-import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
 /** Serializable RNG state: the generator's words, plus a cached normal deviate. */
@@ -19,7 +19,19 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number = 0) {
-    this.gen = xoroshiro128plus(seed | 0);
+    // pure-rand seeds xoroshiro128+ as (-1, ~seed, seed, 0), so nearby seeds give nearly equal first
+    // draws. Expand the seed through a SplitMix32-style mixer first, so seeds 0, 1, 2, … start apart.
+    let x = seed | 0;
+    const mix = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+      return (z ^ (z >>> 15)) | 0;
+    };
+    const words = [mix(), mix(), mix(), mix()];
+    if (words.every((w) => w === 0)) words[0] = 1; // the all-zero state is a fixed point
+    this.gen = xoroshiro128plusFromState(words);
   }
 
   /** A fresh Rng whose seed is drawn from this one (for child spaces, workers). */

@@ -1,0 +1,197 @@
+// Conv2DBackpropInput and Conv2DBackpropFilter for the wasm back end, written as forward convolutions
+// so they run on XNNPACK's fast conv instead of the back end's slow loop (input gradient) or not at
+// all (filter gradient, which the wasm back end lacks). NHWC only, as is the wasm Conv2D.
+import * as tf from '@tensorflow/tfjs';
+import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
+import { f32View } from './heap.js';
+import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
+
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+type Pair = [number, number];
+
+interface ConvAttrs {
+  strides: number | Pair;
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | Pair;
+}
+
+function pair(v: number | Pair | undefined): Pair {
+  if (v == null) return [1, 1];
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+function axes(info: tf.backend_util.Conv2DInfo): [AxisConv, AxisConv] {
+  return [
+    {
+      inSize: info.inHeight,
+      outSize: info.outHeight,
+      kernel: info.filterHeight,
+      stride: info.strideHeight,
+      dilation: info.dilationHeight,
+      padBefore: info.padInfo.top,
+    },
+    {
+      inSize: info.inWidth,
+      outSize: info.outWidth,
+      kernel: info.filterWidth,
+      stride: info.strideWidth,
+      dilation: info.dilationWidth,
+      padBefore: info.padInfo.left,
+    },
+  ];
+}
+
+function conv(
+  s: KernelScope,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  strides: Pair,
+  dilations: Pair,
+  pads: [Pair, Pair],
+): tf.TensorInfo {
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], pads[0], pads[1], [0, 0]];
+  return s.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: 'floor' });
+}
+
+/** Trims rows/cols of an NHWC tensor (`crop[axis] = [before, after]`). */
+function crop(s: KernelScope, x: tf.TensorInfo, h: Pair, w: Pair): tf.TensorInfo {
+  const [n, rows, cols, c] = x.shape as [number, number, number, number];
+  return s.slice(x, [0, h[0], w[0], 0], [n, rows - h[0] - h[1], cols - w[0] - w[1], c]);
+}
+
+/**
+ * The kernel the input gradient convolves dy with, shape [th, tw, outC, sh*sw*inC]:
+ * out[jh, jw, o, (rh*sw + rw)*inC + c] = w[rh + sh*(th-1-jh), rw + sw*(tw-1-jw), c, o], zero past the
+ * kernel. With strides 1 this is the flipped, channel-swapped kernel.
+ */
+function inputGradKernel(
+  s: KernelScope,
+  filter: tf.TensorInfo,
+  strides: Pair,
+  taps: Pair,
+): tf.TensorInfo {
+  const [kh, kw, inC, outC] = filter.shape as [number, number, number, number];
+  const [sh, sw] = strides;
+  const [th, tw] = taps;
+  const groups = sh * sw;
+  const out = s.backend.makeOutput([th, tw, outC, groups * inC], 'float32');
+  s.track(out);
+  const w = f32View(s.backend, filter);
+  const o = f32View(s.backend, out);
+  o.fill(0);
+  for (let jh = 0; jh < th; jh++) {
+    for (let rh = 0; rh < sh; rh++) {
+      const ky = rh + sh * (th - 1 - jh);
+      if (ky >= kh) continue;
+      for (let jw = 0; jw < tw; jw++) {
+        for (let rw = 0; rw < sw; rw++) {
+          const kx = rw + sw * (tw - 1 - jw);
+          if (kx >= kw) continue;
+          const group = rh * sw + rw;
+          const src = (ky * kw + kx) * inC * outC;
+          const dstBase = (jh * tw + jw) * outC * groups * inC + group * inC;
+          for (let c = 0; c < inC; c++) {
+            const srcC = src + c * outC;
+            let dst = dstBase + c;
+            for (let oc = 0; oc < outC; oc++, dst += groups * inC) o[dst] = w[srcC + oc]!;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** [n, h, w, sh*sw*c] -> [n, h*sh, w*sw, c], block (rh, rw) going to row h*sh + rh, col w*sw + rw. */
+function interleave(s: KernelScope, x: tf.TensorInfo, strides: Pair): tf.TensorInfo {
+  const [sh, sw] = strides;
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, depth] = x.shape as [number, number, number, number];
+  const c = depth / (sh * sw);
+  if (sh === sw) return s.run('DepthToSpace', { x }, { blockSize: sh, dataFormat: 'NHWC' });
+  const rows = s.reshape(x, [n * h, w, sh, sw * c]);
+  const t = s.transpose(rows, [0, 2, 1, 3]);
+  return s.reshape(t, [n, h * sh, w * sw, c]);
+}
+
+export function conv2dInputGrad(
+  backend: WasmBackendLike,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  inputShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.TensorInfo {
+  const dilations = pair(attrs.dilations);
+  const strides = pair(attrs.strides);
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [ah, aw] = axes(info);
+  return withScope(backend, (s) => {
+    if (strides[0] === 1 && strides[1] === 1) {
+      const ph = stride1InputGradPlan(ah);
+      const pw = stride1InputGradPlan(aw);
+      const k = inputGradKernel(s, filter, [1, 1], [info.filterHeight, info.filterWidth]);
+      const d = crop(s, dy, [ph.cropBefore, ph.cropAfter], [pw.cropBefore, pw.cropAfter]);
+      return conv(s, d, k, [1, 1], dilations, [
+        [ph.padBefore, ph.padAfter],
+        [pw.padBefore, pw.padAfter],
+      ]);
+    }
+    if (dilations[0] !== 1 || dilations[1] !== 1) {
+      throw new Error('pixelgym Conv2DBackpropInput: strides and dilations cannot both exceed 1');
+    }
+    const ph = stridedInputGradPlan(ah);
+    const pw = stridedInputGradPlan(aw);
+    const k = inputGradKernel(s, filter, strides, [ph.taps, pw.taps]);
+    const d = crop(s, dy, [ph.cropBefore, ph.cropAfter], [pw.cropBefore, pw.cropAfter]);
+    const parts = conv(s, d, k, [1, 1], [1, 1], [
+      [ph.padBefore, ph.padAfter],
+      [pw.padBefore, pw.padAfter],
+    ]);
+    const full = interleave(s, parts, strides);
+    return s.slice(full, [0, ph.sliceStart, pw.sliceStart, 0], inputShape);
+  });
+}
+
+export function conv2dFilterGrad(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.TensorInfo {
+  const dilations = pair(attrs.dilations);
+  const strides = pair(attrs.strides);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [ah, aw] = axes(info);
+  const ph = filterGradPlan(ah);
+  const pw = filterGradPlan(aw);
+  const [kh, kw, inC, outC] = filterShape;
+  return withScope(backend, (s) => {
+    // dW[ky,kx,c,o] = sum_{n,oy,ox} x[n, oy*s + ky*d - pad, ., c] * dy[n,oy,ox,o]: a conv over x with
+    // channels as batch and batch as channels, dy as the kernel, strides and dilations swapped.
+    const xT = s.transpose(x, [3, 1, 2, 0]);
+    const dyT = s.transpose(dy, [1, 2, 0, 3]);
+    const r = conv(s, xT, dyT, dilations, strides, [
+      [ph.padBefore, ph.padAfter],
+      [pw.padBefore, pw.padAfter],
+    ]);
+    const cut = s.slice(r, [0, 0, 0, 0], [inC, kh, kw, outC]);
+    return s.transpose(cut, [1, 2, 0, 3]);
+  });
+}

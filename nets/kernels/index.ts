@@ -1,0 +1,1 @@
+export { registerWasmKernels, wasmKernelsRegistered, wasmKernelOverrides } from './register.js';

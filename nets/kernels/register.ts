@@ -1,0 +1,127 @@
+// Installs pixelgym's kernels on the wasm back end: the ones it lacks on a conv training path and
+// faster replacements for slow ones. Kernel-level, so they serve every caller (plain and fused ops,
+// layers, custom code) and never touch other back ends.
+import * as tf from '@tensorflow/tfjs';
+// Registers the wasm back end and its own kernels, which we save and partly replace.
+import '@tensorflow/tfjs-backend-wasm';
+import { batchMatMul, fusedMatMul } from './batch_matmul.js';
+import { conv2dFilterGrad, conv2dInputGrad } from './conv2d_backprop.js';
+import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise_backprop.js';
+import { ADAM_KERNEL, RELU_GRAD_KERNEL, fusedKernels } from './fused.js';
+import { saveOriginal, type WasmBackendLike } from './scope.js';
+
+type Shape4 = [number, number, number, number];
+type Attrs = Parameters<typeof conv2dInputGrad>[4];
+type DwAttrs = Parameters<typeof depthwiseInputGrad>[4];
+
+function wasmBackend(backend: unknown): WasmBackendLike {
+  return backend as WasmBackendLike;
+}
+
+function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
+  if (Array.isArray(out)) throw new Error('pixelgym: expected one output');
+  return out;
+}
+
+/** The kernels installed, with what each does; for docs, tests and the report. */
+export const wasmKernelOverrides: Readonly<Record<string, string>> = {
+  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped)',
+  Conv2DBackpropInput: 'replaced: forward conv of dy, split into stride² stride-1 sub-convs, interleaved',
+  DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
+  DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',
+  BatchMatMul: 'replaced when transposed: explicit transpose of the cheaper side, then plain a @ b',
+  _FusedMatMul: 'replaced when transposed: explicit transposes, then the plain fused kernel',
+  Sum: 'replaced for leading axes (bias gradients): one SIMD pass instead of transpose + reduce',
+  [ADAM_KERNEL]: 'added: one SIMD pass per variable for the Adam update (fusedAdam optimizer)',
+  [RELU_GRAD_KERNEL]: 'added: one SIMD pass for the ReLU gradient (Relu gradient on wasm)',
+};
+
+const kernels: Record<string, tf.KernelFunc> = {
+  Conv2DBackpropFilter: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as Attrs & { filterShape: Shape4 };
+    if (a.dataFormat === 'NCHW') throw new Error('pixelgym wasm Conv2DBackpropFilter: only NHWC is supported');
+    return conv2dFilterGrad(wasmBackend(backend), inputs['x']!, inputs['dy']!, a.filterShape, a);
+  },
+  Conv2DBackpropInput: (args) => {
+    const a = args.attrs as unknown as Attrs & { inputShape: Shape4 };
+    if (a.dataFormat === 'NCHW') return single(saveOriginal('Conv2DBackpropInput')!(args));
+    return conv2dInputGrad(wasmBackend(args.backend), args.inputs['dy']!, args.inputs['filter']!, a.inputShape, a);
+  },
+  DepthwiseConv2dNativeBackpropFilter: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as DwAttrs & { filterShape: Shape4 };
+    return depthwiseFilterGrad(wasmBackend(backend), inputs['x']!, inputs['dy']!, a.filterShape, a);
+  },
+  DepthwiseConv2dNativeBackpropInput: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as DwAttrs & { inputShape: Shape4 };
+    return depthwiseInputGrad(wasmBackend(backend), inputs['dy']!, inputs['filter']!, a.inputShape, a);
+  },
+  BatchMatMul: ({ inputs, attrs, backend }) =>
+    batchMatMul(
+      wasmBackend(backend),
+      inputs['a']!,
+      inputs['b']!,
+      Boolean(attrs?.['transposeA']),
+      Boolean(attrs?.['transposeB']),
+    ),
+  _FusedMatMul: (args) => {
+    if (!args.attrs?.['transposeA'] && !args.attrs?.['transposeB']) return saveOriginal('_FusedMatMul')!(args);
+    return fusedMatMul(wasmBackend(args.backend), args.inputs, args.attrs ?? {});
+  },
+  ...fusedKernels,
+};
+
+/**
+ * ReLU's gradient is dy * cast(step(x)): three kernels. On wasm it becomes one; elsewhere the
+ * default gradient runs unchanged. The one-pass kernel's own gradient keeps second order working.
+ */
+function registerReluGradient(): void {
+  const original = tf.getGradient('Relu');
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      if (tf.getBackend() !== 'wasm' || Array.isArray(dy)) return original.gradFunc(dy, saved, attrs);
+      const [x] = saved as [tf.Tensor];
+      return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor };
+    },
+  });
+  tf.registerGradient({
+    kernelName: RELU_GRAD_KERNEL,
+    inputsToSave: ['x'],
+    gradFunc: (ddx, saved) => {
+      const [x] = saved as [tf.Tensor];
+      return {
+        dy: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: ddx as tf.Tensor, x }) as tf.Tensor,
+        x: () => tf.zerosLike(x),
+      };
+    },
+  });
+}
+
+let installed = false;
+
+/**
+ * Registers our wasm kernels (idempotent). Call before or after the wasm back end initializes;
+ * replaced kernels keep the original's setup so the originals stay callable.
+ */
+export function registerWasmKernels(): void {
+  if (installed) return;
+  for (const [name, kernelFunc] of Object.entries(kernels)) {
+    const original = tf.getKernel(name, 'wasm');
+    if (original) {
+      saveOriginal(name);
+      tf.unregisterKernel(name, 'wasm');
+    }
+    const config: tf.KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc };
+    if (original?.setupFunc) config.setupFunc = original.setupFunc;
+    if (original?.disposeFunc) config.disposeFunc = original.disposeFunc;
+    tf.registerKernel(config);
+  }
+  registerReluGradient();
+  installed = true;
+}
+
+/** Whether registerWasmKernels has run in this process. */
+export function wasmKernelsRegistered(): boolean {
+  return installed;
+}

@@ -1,0 +1,92 @@
+// A tiny WebAssembly binary writer: just enough to emit a few SIMD loops over the wasm back end's
+// memory (no toolchain here can compile C to wasm, and the loops are short).
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof F32 | typeof V128;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...uleb(payload.length), ...payload];
+}
+
+/** Instruction helpers; each returns its bytes. */
+export const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (n: number) => [0x41, ...sleb(n)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32GeU: [0x4f],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  // SIMD: 0xfd prefix, then the LEB128 opcode. Loads/stores take align (log2) and offset.
+  load: [0xfd, ...uleb(0x00), 4, 0],
+  store: [0xfd, ...uleb(0x0b), 4, 0],
+  splat: [0xfd, ...uleb(0x13)],
+  gt: [0xfd, ...uleb(0x44)],
+  and: [0xfd, ...uleb(0x4e)],
+  sqrt: [0xfd, ...uleb(0xe3)],
+  add: [0xfd, ...uleb(0xe4)],
+  sub: [0xfd, ...uleb(0xe5)],
+  mul: [0xfd, ...uleb(0xe6)],
+  div: [0xfd, ...uleb(0xe7)],
+  v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+};
+
+export interface FuncDef {
+  name: string;
+  params: ValType[];
+  locals: ValType[];
+  body: number[][];
+}
+
+/** A module importing `env.memory` and exporting `funcs` (no results; all write to memory). */
+export function buildModule(funcs: FuncDef[]): Uint8Array {
+  const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec([])])));
+  const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]));
+  const functions = section(3, vec(funcs.map((_, i) => uleb(i))));
+  const exports = section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])));
+  const bodies = funcs.map((f) => {
+    const locals = vec(f.locals.map((t) => [...uleb(1), t]));
+    const code = [...locals, ...f.body.flat(), ...op.end];
+    return [...uleb(code.length), ...code];
+  });
+  const code = section(10, vec(bodies));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...functions, ...exports, ...code]);
+}

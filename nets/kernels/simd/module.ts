@@ -1,0 +1,156 @@
+// Fused elementwise loops in WebAssembly SIMD, run directly on the wasm back end's memory: one pass
+// where tfjs would launch several kernels (Adam: ~14 passes over every parameter). Each works on a
+// multiple of 4 floats; callers finish the tail in JS.
+import { F32, I32, V128, buildModule, op, type FuncDef, type ValType } from './asm.js';
+
+export interface SimdKernels {
+  /** Adam step, tfjs's operation order: see fused_adam.ts. Offsets in bytes; `bytes` = 4 * count. */
+  adam(
+    p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, bytes: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number,
+  ): void;
+  /** out = x > 0 ? dy : 0. */
+  reluGrad(dy: number, x: number, out: number, bytes: number): void;
+  /** out[c] += x[r, c] for every row r; `rowBytes` a multiple of 16. */
+  colSum(x: number, out: number, rows: number, rowBytes: number): void;
+}
+
+const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
+
+/** for (i = 0; i < bytes; i += 16) body */
+function loop16(i: number, bytes: number, body: number[][]): number[][] {
+  return [
+    op.i32(0), op.set(i),
+    op.block, op.loop,
+    op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
+    ...body,
+    op.get(i), op.i32(16), op.i32Add, op.set(i),
+    op.br(0),
+    op.end, op.end,
+  ];
+}
+
+function adam(): FuncDef {
+  const [p, m, v, g, po, mo, vo, bytes] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [b1, omb1, b2, omb2, d1, d2, eps, negLr] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const i = 16;
+  const splat0 = 17; // eight splatted scalars: 17..24
+  const [gv, mv, vv] = [25, 26, 27];
+  const scalars = [b1, omb1, b2, omb2, d1, d2, eps, negLr];
+  const s = (k: number): number => splat0 + scalars.indexOf(k);
+  const params: ValType[] = [...new Array<ValType>(8).fill(I32), ...new Array<ValType>(8).fill(F32)];
+  const locals: ValType[] = [I32, ...new Array<ValType>(11).fill(V128)];
+  return {
+    name: 'adam',
+    params,
+    locals,
+    body: [
+      ...scalars.flatMap((k) => [op.get(k), op.splat, op.set(s(k))]),
+      ...loop16(i, bytes, [
+        addr(g, i), op.load, op.set(gv),
+        // m' = m*b1 + g*(1-b1)
+        addr(mo, i),
+        addr(m, i), op.load, op.get(s(b1)), op.mul, op.get(gv), op.get(s(omb1)), op.mul, op.add, op.tee(mv),
+        op.store,
+        // v' = v*b2 + g²*(1-b2)
+        addr(vo, i),
+        addr(v, i), op.load, op.get(s(b2)), op.mul, op.get(gv), op.get(gv), op.mul, op.get(s(omb2)), op.mul, op.add,
+        op.tee(vv),
+        op.store,
+        // p' = (m'/(1-b1^t)) / (sqrt(v'/(1-b2^t)) + eps) * -lr + p
+        addr(po, i),
+        op.get(mv), op.get(s(d1)), op.div,
+        op.get(vv), op.get(s(d2)), op.div, op.sqrt, op.get(s(eps)), op.add,
+        op.div, op.get(s(negLr)), op.mul,
+        addr(p, i), op.load, op.add,
+        op.store,
+      ]),
+    ],
+  };
+}
+
+function reluGrad(): FuncDef {
+  const [dy, x, out, bytes, i] = [0, 1, 2, 3, 4];
+  return {
+    name: 'reluGrad',
+    params: [I32, I32, I32, I32],
+    locals: [I32],
+    body: loop16(i, bytes, [
+      addr(out, i),
+      addr(x, i), op.load, op.v128Zero, op.gt,
+      addr(dy, i), op.load,
+      op.and,
+      op.store,
+    ]),
+  };
+}
+
+function colSum(): FuncDef {
+  const [x, out, rows, rowBytes] = [0, 1, 2, 3];
+  const [r, j, rowBase] = [4, 5, 6];
+  return {
+    name: 'colSum',
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, I32],
+    body: [
+      op.i32(0), op.set(r),
+      op.get(x), op.set(rowBase),
+      op.block, op.loop,
+      op.get(r), op.get(rows), op.i32GeU, op.brIf(1),
+      ...loop16(j, rowBytes, [
+        addr(out, j),
+        addr(out, j), op.load,
+        addr(rowBase, j), op.load,
+        op.add,
+        op.store,
+      ]),
+      op.get(rowBase), op.get(rowBytes), op.i32Add, op.set(rowBase),
+      op.get(r), op.i32(1), op.i32Add, op.set(r),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
+// Typed here because the project's lib (ES2023, no DOM) does not declare WebAssembly.
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | null | undefined;
+
+/** The module's bytes, for tests and validation. */
+export function simdModuleBytes(): Uint8Array {
+  return buildModule([adam(), reluGrad(), colSum()]);
+}
+
+function compile(): object | null {
+  if (compiled === undefined) {
+    try {
+      if (!wasmApi) throw new Error('no WebAssembly');
+      compiled = new wasmApi.Module(simdModuleBytes());
+    } catch {
+      compiled = null; // no wasm SIMD in this runtime: callers use their JS loops
+    }
+  }
+  return compiled;
+}
+
+const instances = new WeakMap<WasmMemory, SimdKernels | null>();
+
+/** SIMD kernels bound to `memory`, or null when SIMD or a non-shared memory is unavailable. */
+export function simdKernels(memory: WasmMemory | undefined): SimdKernels | null {
+  if (!memory || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
+  const have = instances.get(memory);
+  if (have !== undefined) return have;
+  const mod = compile();
+  const made = mod && wasmApi ? (new wasmApi.Instance(mod, { env: { memory } }).exports as SimdKernels) : null;
+  instances.set(memory, made);
+  return made;
+}

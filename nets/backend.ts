@@ -30,7 +30,12 @@ registerWasmKernels();
 // throw on the first op of code that never awaited tf.ready(). Keep cpu as tfjs's implicit default;
 // selectBackend() is how wasm gets chosen.
 const wasmFactory = tf.engine().registryFactory['wasm'];
-if (wasmFactory && tf.findBackend('wasm') == null) wasmFactory.priority = 0;
+if (wasmFactory && !initialized('wasm')) wasmFactory.priority = 0;
+
+/** Whether a back end has started (tf.findBackend would start it, so look in the registry). */
+function initialized(name: string): boolean {
+  return tf.engine().registry[name] != null;
+}
 
 let wasmPathsSet = false;
 
@@ -41,7 +46,7 @@ export function wasmBinaryDir(): string {
 }
 
 async function useWasm(): Promise<boolean> {
-  if (!wasmPathsSet && tf.findBackend('wasm') == null) {
+  if (!wasmPathsSet && !initialized('wasm')) {
     // Only before the back end starts: afterwards the module is loaded and the paths are moot.
     setWasmPaths(wasmBinaryDir());
     wasmPathsSet = true;

@@ -1,0 +1,23 @@
+/** A failure of one or more sub-envs (an exception, a dead worker, a timeout), naming their indices. */
+export class VectorEnvError extends Error {
+  override readonly name = 'VectorEnvError';
+
+  constructor(
+    message: string,
+    /** Indices of the sub-envs concerned, ascending. */
+    readonly envIndices: readonly number[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The first sub-env concerned. */
+  get envIndex(): number {
+    return this.envIndices[0] ?? -1;
+  }
+}
+
+/** "env 3" or "envs 2, 3" for messages. */
+export function describeEnvs(indices: readonly number[]): string {
+  return indices.length === 1 ? `env ${indices[0]}` : `envs ${indices.join(', ')}`;
+}

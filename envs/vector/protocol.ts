@@ -1,0 +1,82 @@
+/**
+ * What AsyncVectorEnv and its workers say to each other.
+ *
+ * Data (observations, actions, rewards, flags) lives in SharedArrayBuffers (`BatchBuffers`).
+ * Each worker has an Int32 control array: the main thread writes OP, bumps CMD and notifies;
+ * the worker, blocked in Atomics.wait on CMD, runs the op, writes STATUS / HAS_MSG, stores
+ * CMD's value into DONE and notifies; the main thread waits on DONE with Atomics.waitAsync.
+ * Small structured messages travel on a dedicated MessagePort read with receiveMessageOnPort
+ * (never with listeners), posted before the Atomics signal so they are there when it arrives:
+ * reset seeds/options (main → worker), non-empty infos and errors (worker → main).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { EnvMetadata, EnvSpec, Info } from '../core.js';
+import type { SpaceJSON } from '../spaces/space.js';
+import type { BatchBuffers } from './buffers.js';
+import type { AutoresetMode } from './types.js';
+
+export const CTRL_CMD = 0;
+export const CTRL_DONE = 1;
+export const CTRL_OP = 2;
+export const CTRL_STATUS = 3;
+export const CTRL_HAS_MSG = 4;
+export const CTRL_LENGTH = 8;
+
+export const OP_RESET = 1;
+export const OP_STEP = 2;
+export const OP_CLOSE = 3;
+
+export const STATUS_OK = 0;
+export const STATUS_ERROR = 1;
+
+/** How the worker re-registers an env whose main-thread registration is a module path. */
+export interface WorkerRegistration {
+  id: string;
+  entryPoint: string;
+  maxEpisodeSteps?: number;
+  rewardThreshold?: number;
+  nondeterministic?: boolean;
+  kwargs?: Record<string, unknown>;
+}
+
+export interface WorkerConfig {
+  id: string;
+  kwargs: Record<string, unknown>;
+  /** undefined: the registered limit; null: none. */
+  maxEpisodeSteps: number | null | undefined;
+  envIndices: number[];
+  autoresetMode: AutoresetMode;
+  /** Absolute module specifiers imported (for their register() calls) before making envs. */
+  imports: string[];
+  /** Absolute 'module:Export' wrapper references, applied in order. */
+  wrappers: string[];
+  registration: WorkerRegistration | null;
+}
+
+export interface WorkerData {
+  config: WorkerConfig;
+  ctrl: Int32Array;
+  port: MessagePort;
+}
+
+/** Worker → main, on parentPort, once at start-up. */
+export type WorkerHello =
+  | { kind: 'ready'; observationSpace: SpaceJSON; actionSpace: SpaceJSON; metadata: EnvMetadata; spec: EnvSpec | null }
+  | { kind: 'init-error'; message: string; stack?: string };
+
+/** Main → worker, on parentPort, once after every worker said hello. */
+export interface WorkerSetup {
+  kind: 'buffers';
+  buffers: BatchBuffers;
+}
+
+/** Main → worker, on the port, before each reset. Seeds are for the worker's envs, in order. */
+export interface ResetPayload {
+  seeds: Array<number | null>;
+  options?: Record<string, unknown>;
+}
+
+/** Worker → main, on the port, when the op set HAS_MSG. Info lists follow the worker's envs; null means empty. */
+export type WorkerReply =
+  | { kind: 'infos'; infos: Array<Info | null>; finalInfos: Array<Info | null> | null }
+  | { kind: 'error'; envIndex: number; phase: string; message: string; stack?: string };

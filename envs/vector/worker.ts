@@ -1,0 +1,158 @@
+// Worker-thread entry of AsyncVectorEnv (runs from dist/envs/vector/worker.js). Builds its
+// sub-envs by id through the registry, then serves reset/step ops on shared memory; see protocol.ts.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Env, EnvMetadata, EnvSpec } from '../core.js';
+import '../index.js'; // registers the built-in envs
+import { importModule, makeAsync, register } from '../registry.js';
+import { hasKeys } from './infos.js';
+import { slotLayout } from './layout.js';
+import { applyWrappers, loadWrapper } from './modules.js';
+import {
+  CTRL_CMD,
+  CTRL_DONE,
+  CTRL_HAS_MSG,
+  CTRL_OP,
+  CTRL_STATUS,
+  OP_CLOSE,
+  OP_RESET,
+  OP_STEP,
+  STATUS_ERROR,
+  STATUS_OK,
+  type ResetPayload,
+  type WorkerData,
+  type WorkerHello,
+  type WorkerReply,
+  type WorkerSetup,
+} from './protocol.js';
+import { SubEnvRunner } from './runner.js';
+
+const data = workerData as WorkerData;
+const { config, ctrl, port } = data;
+const parent = parentPort!;
+
+async function buildEnvs(): Promise<Env[]> {
+  for (const m of config.imports) await importModule(m);
+  // The main thread's registration wins over anything the imports registered under the same id.
+  if (config.registration) register(config.registration);
+  const wrappers = await Promise.all(config.wrappers.map((w) => loadWrapper(w)));
+  const envs: Env[] = [];
+  for (let k = 0; k < config.envIndices.length; k++) {
+    const env = await makeAsync(config.id, config.kwargs, { maxEpisodeSteps: config.maxEpisodeSteps, disableEnvChecker: true });
+    envs.push(applyWrappers(env, wrappers));
+  }
+  const json = (e: Env) => JSON.stringify([e.observationSpace.toJSON(), e.actionSpace.toJSON()]);
+  envs.forEach((e, k) => {
+    if (json(e) !== json(envs[0]!)) throw new Error(`env ${config.envIndices[k]} has different spaces than env ${config.envIndices[0]}`);
+  });
+  return envs;
+}
+
+/** A structured-cloneable copy, or the fallback when the value holds functions or the like. */
+function cloneable<T>(value: T, fallback: T): T {
+  try {
+    return structuredClone(value);
+  } catch {
+    return fallback;
+  }
+}
+
+function nextSetup(): Promise<WorkerSetup> {
+  return new Promise((resolve) => parent.once('message', (m: WorkerSetup) => resolve(m)));
+}
+
+function serve(envs: Env[], setup: WorkerSetup): void {
+  const bufs = setup.buffers;
+  const obs = slotLayout(envs[0]!.observationSpace, 'observation');
+  const act = slotLayout(envs[0]!.actionSpace, 'action');
+  const runners = envs.map((e, k) => new SubEnvRunner(e, config.envIndices[k]!, bufs, obs, act, config.autoresetMode));
+  const sameStep = config.autoresetMode === 'same-step';
+  let seen = 0; // CMD starts at 0; main may have bumped it already (a reset sent before we got here)
+  for (;;) {
+    Atomics.wait(ctrl, CTRL_CMD, seen);
+    const seq = Atomics.load(ctrl, CTRL_CMD);
+    if (seq === seen) continue;
+    seen = seq;
+    const op = Atomics.load(ctrl, CTRL_OP);
+    let hasMsg = 0;
+    let status = STATUS_OK;
+    let current = -1;
+    let phase = op === OP_RESET ? 'reset' : op === OP_STEP ? 'step' : 'close';
+    try {
+      if (op === OP_RESET) {
+        const p = receiveMessageOnPort(port)?.message as ResetPayload | undefined;
+        if (!p) throw new Error('reset payload missing');
+        for (let k = 0; k < runners.length; k++) {
+          current = runners[k]!.index;
+          runners[k]!.reset(p.seeds[k], p.options);
+        }
+      } else if (op === OP_STEP) {
+        for (let k = 0; k < runners.length; k++) {
+          current = runners[k]!.index;
+          runners[k]!.step();
+        }
+      } else if (op === OP_CLOSE) {
+        for (const e of envs) {
+          try {
+            e.close();
+          } catch {
+            /* closing anyway */
+          }
+        }
+      }
+      current = -1;
+      phase = 'send infos of';
+      let anyInfo = false;
+      for (let k = 0; k < runners.length && !anyInfo; k++) anyInfo = hasKeys(runners[k]!.info) || hasKeys(runners[k]!.finalInfo);
+      if (op !== OP_CLOSE && anyInfo) {
+        const reply: WorkerReply = {
+          kind: 'infos',
+          infos: runners.map((r) => (hasKeys(r.info) ? r.info : null)),
+          finalInfos: sameStep ? runners.map((r) => (hasKeys(r.finalInfo) ? r.finalInfo : null)) : null,
+        };
+        port.postMessage(reply);
+        hasMsg = 1;
+      }
+    } catch (err) {
+      status = STATUS_ERROR;
+      const e = err instanceof Error ? err : new Error(String(err));
+      const reply: WorkerReply = { kind: 'error', envIndex: current, phase, message: e.message };
+      if (e.stack !== undefined) reply.stack = e.stack;
+      port.postMessage(reply);
+      hasMsg = 1;
+    }
+    Atomics.store(ctrl, CTRL_STATUS, status);
+    Atomics.store(ctrl, CTRL_HAS_MSG, hasMsg);
+    Atomics.store(ctrl, CTRL_DONE, seq);
+    Atomics.notify(ctrl, CTRL_DONE);
+    if (op === OP_CLOSE) break;
+  }
+  port.close();
+}
+
+async function main(): Promise<void> {
+  let envs: Env[];
+  try {
+    envs = await buildEnvs();
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const hello: WorkerHello = { kind: 'init-error', message: e.message };
+    if (e.stack !== undefined) hello.stack = e.stack;
+    parent.postMessage(hello);
+    return;
+  }
+  const first = envs[0]!;
+  const metadata: EnvMetadata = cloneable(first.metadata, { renderFps: first.metadata?.renderFps ?? 30 });
+  const spec: EnvSpec | null = cloneable(first.spec ?? null, null);
+  const hello: WorkerHello = {
+    kind: 'ready',
+    observationSpace: first.observationSpace.toJSON(),
+    actionSpace: first.actionSpace.toJSON(),
+    metadata,
+    spec,
+  };
+  const setup = nextSetup();
+  parent.postMessage(hello);
+  serve(envs, await setup);
+}
+
+void main();

@@ -151,10 +151,16 @@ export class PrioritizedReplayBuffer<D extends ObsDtype = ObsDtype> extends Repl
   }
 
   /** A new buffer with the configuration and contents saved in `path`; β is not saved unless fixed. */
-  static override load(path: string, opts: { beta?: number | BetaSchedule } = {}): PrioritizedReplayBuffer {
+  static override load(path: string, opts: { beta?: number | BetaSchedule; storageChunkBytes?: number } = {}): PrioritizedReplayBuffer {
     const config = readReplayConfig(path);
     const per = parsePerMeta(readReplayMeta(path)['prioritized'], path);
-    const buffer = new PrioritizedReplayBuffer({ ...config, alpha: per.alpha, epsilon: per.epsilon, beta: opts.beta ?? per.beta ?? 0.4 });
+    const buffer = new PrioritizedReplayBuffer({
+      ...config,
+      alpha: per.alpha,
+      epsilon: per.epsilon,
+      beta: opts.beta ?? per.beta ?? 0.4,
+      ...(opts.storageChunkBytes === undefined ? {} : { storageChunkBytes: opts.storageChunkBytes }),
+    });
     buffer.loadFrom(path);
     return buffer;
   }
@@ -188,7 +194,8 @@ export class PrioritizedReplayBuffer<D extends ObsDtype = ObsDtype> extends Repl
     }
     const leaves = this.sums.leaves();
     return {
-      sections: [...base.sections, { name: 'priorities', byteLength: leaves.byteLength, views: () => [new Uint8Array(leaves.buffer, leaves.byteOffset, leaves.byteLength)] }],
+      // The base plan's sections come from persistSections, so they already hold the priorities.
+      sections: base.sections,
       commit: () => {
         base.commit();
         this.sums.rebuild();

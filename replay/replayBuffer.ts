@@ -50,6 +50,11 @@ export interface ReplayBufferConfig<D extends ObsDtype = ObsDtype> {
   readonly gamma?: number;
   /** Seed of the sampling Rng. Default 0. */
   readonly seed?: number;
+  /**
+   * Largest typed array the frames are split into (Node 20 caps one at 4 GiB). Default 1 GiB.
+   * Only memory layout: files do not depend on it.
+   */
+  readonly storageChunkBytes?: number;
 }
 
 /** The configuration a buffer was built with, all defaults filled in. */
@@ -170,7 +175,9 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
       );
     }
 
-    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity);
+    const chunkBytes = config.storageChunkBytes ?? 2 ** 30;
+    if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 2 ** 32) throw new RangeError(`ReplayBuffer: storageChunkBytes must be an integer in [1, 2^32], got ${chunkBytes}`);
+    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity, chunkBytes);
     this.actionStore = this.action.kind === 'discrete' ? new Int32Array(this.capacity) : new Float32Array(this.capacity * this.actionDim);
     this.rewardStore = new Float32Array(this.capacity);
     this.flagStore = new Uint8Array(this.capacity);
@@ -639,8 +646,8 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
   }
 
   /** A new buffer with the configuration and contents saved in `path`. */
-  static load(path: string): ReplayBuffer {
-    const buffer = new ReplayBuffer(readReplayConfig(path));
+  static load(path: string, opts: { storageChunkBytes?: number } = {}): ReplayBuffer {
+    const buffer = new ReplayBuffer({ ...readReplayConfig(path), ...opts });
     buffer.loadFrom(path);
     return buffer;
   }

@@ -13,31 +13,35 @@ export function checkColor(c: unknown, where: string): void {
     throw new RangeError(`${where}: color must be an integer 0xRRGGBB, got ${String(c)}`);
 }
 
-function checkFields(s: Shape, where: string, fields: readonly string[]): void {
+/** Throws naming the first field of `fields` that is not a finite number (only called once a check failed). */
+function fieldError(s: Shape, where: string, fields: readonly string[]): never {
   const rec = s as unknown as Record<string, unknown>;
   for (const f of fields)
     if (!finite(rec[f])) throw new RangeError(`${where} (${s.type}): ${f} must be a finite number, got ${String(rec[f])}`);
+  for (const f of fields) if ((rec[f] as number) < 0) throw new RangeError(`${where} (${s.type}): ${f} must be ≥ 0, got ${String(rec[f])}`);
+  throw new RangeError(`${where} (${s.type}): bad geometry`);
 }
 
-function checkNonNegative(s: Shape, where: string, field: string): void {
-  const v = (s as unknown as Record<string, number>)[field]!;
-  if (v < 0) throw new RangeError(`${where} (${s.type}): ${field} must be ≥ 0, got ${v}`);
-}
-
-/** `where` names the shape in messages, e.g. 'scene.shapes[3]'. */
+/**
+ * `where` names the shape in messages, e.g. 'scene.shapes[3]'. The happy path reads fields
+ * directly (this runs for every shape of every frame); messages are built only on failure.
+ */
 export function checkShape(s: Shape, where: string): void {
   if (typeof s !== 'object' || s === null) throw new TypeError(`${where} is not a shape object`);
-  checkColor(s.color, `${where}`);
+  const c = s.color;
+  if (!(typeof c === 'number' && c >= 0 && c <= 0xffffff && Math.floor(c) === c)) checkColor(c, where);
   if (s.kind !== undefined && typeof s.kind !== 'string') throw new TypeError(`${where}: kind must be a string`);
   switch (s.type) {
     case 'rect':
-      return checkFields(s, where, ['x', 'y', 'w', 'h']);
+      if (!(finite(s.x) && finite(s.y) && finite(s.w) && finite(s.h))) fieldError(s, where, ['x', 'y', 'w', 'h']);
+      return;
     case 'circle':
-      checkFields(s, where, ['x', 'y', 'r']);
-      return checkNonNegative(s, where, 'r');
+      if (!(finite(s.x) && finite(s.y) && finite(s.r) && s.r >= 0)) fieldError(s, where, ['x', 'y', 'r']);
+      return;
     case 'line':
-      checkFields(s, where, ['x1', 'y1', 'x2', 'y2', 'width']);
-      return checkNonNegative(s, where, 'width');
+      if (!(finite(s.x1) && finite(s.y1) && finite(s.x2) && finite(s.y2) && finite(s.width) && s.width >= 0))
+        fieldError(s, where, ['x1', 'y1', 'x2', 'y2', 'width']);
+      return;
     case 'polygon': {
       const p: unknown = s.points;
       if (!Array.isArray(p) || p.length % 2 !== 0)
@@ -47,8 +51,7 @@ export function checkShape(s: Shape, where: string): void {
       return;
     }
     case 'text':
-      checkFields(s, where, ['x', 'y', 'size']);
-      checkNonNegative(s, where, 'size');
+      if (!(finite(s.x) && finite(s.y) && finite(s.size) && s.size >= 0)) fieldError(s, where, ['x', 'y', 'size']);
       if (typeof s.text !== 'string') throw new TypeError(`${where} (text): text must be a string`);
       return;
     default:

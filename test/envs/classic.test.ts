@@ -182,7 +182,7 @@ describe('Pendulum dynamics', () => {
     const u = 0.5;
     const thDot = -0.5 + ((3 * 9.81) / 2 * Math.sin(1.0) + 3 * u) * 0.05;
     expect(env.state[1]).toBeCloseTo(thDot, 12);
-    expect(() => new PendulumEnv({ g: 'ten' })).toThrow(/g must be a finite number/);
+    expect(() => new PendulumEnv({ g: 'ten' as unknown as number })).toThrow(/g must be a finite number/);
   });
 });
 

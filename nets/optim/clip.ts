@@ -1,0 +1,68 @@
+// Global-norm gradient clipping (PyTorch's clip_grad_norm_, as SB3 uses it) and an apply helper.
+import * as tf from '@tensorflow/tfjs';
+
+/** Grads scaled by min(1, maxNorm / (norm + 1e-6)), and the norm before clipping. */
+export interface ClippedGradients<T> {
+  grads: T;
+  norm: number;
+}
+
+/**
+ * Clips gradients by their global L2 norm. Returns new tensors (the caller disposes them and still
+ * owns the inputs) and the norm before clipping. A non-finite norm leaves the gradients unscaled
+ * and is reported as is, for the caller to detect.
+ */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): ClippedGradients<tf.NamedTensorMap>;
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): ClippedGradients<tf.Tensor[]>;
+export function clipByGlobalNorm(
+  grads: tf.NamedTensorMap | tf.Tensor[],
+  maxNorm: number,
+): ClippedGradients<tf.NamedTensorMap | tf.Tensor[]> {
+  if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const list = Array.isArray(grads) ? grads : Object.values(grads);
+  const norm = globalNorm(list);
+  const coef = maxNorm / (norm + 1e-6);
+  const scale = coef < 1 ? coef : 1;
+  const scaled = (g: tf.Tensor): tf.Tensor => (scale === 1 ? tf.clone(g) : tf.tidy(() => tf.mul(g, scale)));
+  if (Array.isArray(grads)) return { grads: grads.map(scaled), norm };
+  const out: tf.NamedTensorMap = {};
+  for (const [name, g] of Object.entries(grads)) out[name] = scaled(g);
+  return { grads: out, norm };
+}
+
+/** sqrt(sum of squares) over all tensors, read back as a number. */
+export function globalNorm(tensors: tf.Tensor[]): number {
+  if (tensors.length === 0) return 0;
+  const n = tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g))))));
+  const v = n.dataSync()[0]!;
+  n.dispose();
+  return v;
+}
+
+export interface ApplyGradientsOptions {
+  /** Clip by global norm first (skipped when undefined, Infinity or <= 0). */
+  maxGradNorm?: number;
+}
+
+/**
+ * optimizer.applyGradients(grads), clipping by global norm first when asked. The caller keeps
+ * ownership of `grads`. Returns the norm before clipping, or null when not clipping.
+ */
+export function applyGradients(
+  optimizer: tf.Optimizer,
+  grads: tf.NamedTensorMap,
+  options: ApplyGradientsOptions = {},
+): { gradNorm: number | null } {
+  const max = options.maxGradNorm;
+  if (max === undefined || !(max > 0) || max === Infinity) {
+    optimizer.applyGradients(grads);
+    return { gradNorm: null };
+  }
+  const clipped = clipByGlobalNorm(grads, max);
+  try {
+    optimizer.applyGradients(clipped.grads);
+  } finally {
+    tf.dispose(Object.values(clipped.grads));
+  }
+  return { gradNorm: clipped.norm };
+}

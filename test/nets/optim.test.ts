@@ -124,7 +124,9 @@ describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
     await selectBackend(backend);
     const p = problem(5);
     const opt = makeOptimizer({ type: 'adam', learningRate: 0.01 });
-    const { kernels } = await tf.profile(() => step(opt, p));
+    const { kernels } = await tf.profile(() => {
+      step(opt, p);
+    });
     const names = kernels.map((k) => k.name);
     if (backend === 'wasm') {
       expect(names.filter((n) => n === 'PixelgymAdamUpdate')).toHaveLength(shapes.length);

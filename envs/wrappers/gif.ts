@@ -90,22 +90,27 @@ export function encodeGif(frames: readonly Frame[], options: GifOptions): Uint8A
   return gif.bytes();
 }
 
-/** Nearest-neighbour upscale by an integer factor (small pixel frames make unwatchable GIFs). */
-export function upscaleFrame(frame: Frame, factor: number): Frame {
-  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`upscaleFrame: factor must be a positive integer, got ${factor}`);
-  if (factor === 1) return frame;
-  const w = frame.width * factor;
-  const h = frame.height * factor;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    const sy = Math.floor(y / factor);
-    for (let x = 0; x < w; x++) {
-      const s = (sy * frame.width + Math.floor(x / factor)) * 3;
-      const d = (y * w + x) * 3;
+/** Nearest-neighbour resize to width × height (pixel frames stay crisp). */
+export function resizeNearest(frame: Frame, width: number, height: number): Frame {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0)
+    throw new RangeError(`resizeNearest: bad size ${width}×${height}`);
+  if (width === frame.width && height === frame.height) return frame;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const row = Math.floor((y * frame.height) / height) * frame.width;
+    for (let x = 0; x < width; x++) {
+      const s = (row + Math.floor((x * frame.width) / width)) * 3;
+      const d = (y * width + x) * 3;
       data[d] = frame.data[s]!;
       data[d + 1] = frame.data[s + 1]!;
       data[d + 2] = frame.data[s + 2]!;
     }
   }
-  return { width: w, height: h, data };
+  return { width, height, data };
+}
+
+/** Nearest-neighbour upscale by an integer factor (small pixel frames make unwatchable GIFs). */
+export function upscaleFrame(frame: Frame, factor: number): Frame {
+  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`upscaleFrame: factor must be a positive integer, got ${factor}`);
+  return resizeNearest(frame, frame.width * factor, frame.height * factor);
 }

@@ -14,6 +14,6 @@ export { TransformReward } from './transformReward.js';
 export { TransformAction } from './transformAction.js';
 export { PixelObservation, type PixelObservationOptions, type PixelStateObservation } from './pixelObservation.js';
 export { RecordVideo, cappedCubicVideoSchedule, type RecordVideoOptions } from './recordVideo.js';
-export { encodeGif, upscaleFrame, type GifOptions } from './gif.js';
+export { encodeGif, resizeNearest, upscaleFrame, type GifOptions } from './gif.js';
 export { writeFileAtomic } from './atomicWrite.js';
 export * from './image/index.js';

@@ -25,20 +25,24 @@ function clipTo(width: number, height: number): Clip {
 }
 
 /**
- * Rasterizes `scene` into width × height RGB bytes (row-major, 3 a pixel). Writes into `out`
- * when given (it must hold exactly width × height × 3 bytes), else into a new buffer.
+ * Rasterizes `scene` into width × height RGB bytes (row-major, 3 a pixel); width and height
+ * default to the scene's size. Writes into `out` when given (it must hold exactly
+ * width × height × 3 bytes), else into a new buffer.
  */
-export function rasterize(scene: Scene, width: number = scene.width, height: number = scene.height, out?: Uint8Array): Frame {
-  checkSize(width, height, 'rasterize');
+export function rasterize(scene: Scene, width?: number, height?: number, out?: Uint8Array): Frame {
+  // Defaults are resolved after the scene check so a missing scene gets a clear error.
   checkScene(scene);
-  checkOut(out, width * height * 3, 'rasterize');
-  const data = out ?? new Uint8Array(width * height * 3);
-  const sx = width / scene.width;
-  const sy = height / scene.height;
-  const clip = clipTo(width, height);
-  rgb.target(data, width);
+  const w = width ?? scene.width;
+  const h = height ?? scene.height;
+  checkSize(w, h, 'rasterize');
+  checkOut(out, w * h * 3, 'rasterize');
+  const data = out ?? new Uint8Array(w * h * 3);
+  const sx = w / scene.width;
+  const sy = h / scene.height;
+  const clip = clipTo(w, h);
+  rgb.target(data, w);
   rgb.setColor(scene.background);
-  rgb.block(0, 0, width, height);
+  rgb.block(0, 0, w, h);
   const shapes = scene.shapes;
   for (let i = 0; i < shapes.length; i++) {
     const s = shapes[i]!;
@@ -46,7 +50,7 @@ export function rasterize(scene: Scene, width: number = scene.width, height: num
     coverShape(s, sx, sy, clip, rgb);
   }
   rgb.target(EMPTY, 0); // drop the reference to the caller's buffer
-  return { width, height, data };
+  return { width: w, height: h, data };
 }
 
 /**
@@ -56,8 +60,8 @@ export function rasterize(scene: Scene, width: number = scene.width, height: num
  * exactly. At most 255 kinds.
  */
 export function rasterizeLabels(scene: Scene, width: number, height: number, kinds: readonly string[], out?: Uint8Array): Uint8Array {
-  checkSize(width, height, 'rasterizeLabels');
   checkScene(scene);
+  checkSize(width, height, 'rasterizeLabels');
   if (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string')) throw new TypeError('rasterizeLabels: kinds must be an array of strings');
   if (kinds.length > 255) throw new RangeError(`rasterizeLabels: at most 255 kinds fit in a byte, got ${kinds.length}`);
   checkOut(out, width * height, 'rasterizeLabels');

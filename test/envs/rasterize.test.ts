@@ -330,6 +330,8 @@ describe('rasterize: buffers, determinism, bad input', () => {
     expect(() => rasterize(sc, 30, 20, new Uint8Array(10))).toThrow(/needs 1800/);
     expect(() => rasterize(sc, 0, 20, out)).toThrow(/positive integers/);
     expect(() => rasterize(sc, 2.5, 20)).toThrow(/positive integers/);
+    expect(() => rasterize(null as unknown as Scene)).toThrow(/scene must be an object/);
+    expect(() => rasterize({ ...sc, width: 0 })).toThrow(/scene size must be positive/);
     expect(out.every((v) => v === 5)).toBe(true);
     expect(() => rasterizeLabels(sc, 30, 20, Array.from({ length: 256 }, (_, i) => `k${i}`))).toThrow(/255/);
     expect(() => shapeBounds(sc.shapes[0]!, 0, 1)).toThrow(/scale/);

@@ -46,13 +46,15 @@ export function rollout$<O, A>(env: Env<O, A>, policy: Policy<O, A>, options: Ro
   const act = toActFunction(policy);
   const settings = settingsOf(options);
   return defer(() => {
-    if (busy.has(env)) throw new Error('rollout$: this env is already running a rollout; share() one rollout$ (sharedRollout$) instead of subscribing twice');
-    busy.add(env);
+    // Keyed by the innermost env, so two differently wrapped views of one env count as one.
+    const key: object = env.unwrapped ?? env;
+    if (busy.has(key)) throw new Error('rollout$: this env is already running a rollout; share() one rollout$ (sharedRollout$) instead of subscribing twice');
+    busy.add(key);
     const run = new RolloutRun(env, act, settings);
     return nextMacrotask$().pipe(
       concatMap(() => run.burst()),
       repeat({ delay: () => (run.finished ? EMPTY : of(0)) }),
-      finalize(() => busy.delete(env)),
+      finalize(() => busy.delete(key)),
     );
   });
 }

@@ -95,6 +95,8 @@ describe('rollout$', () => {
     const first = rollout$(env, () => 1, { maxSteps: 6 });
     const done = lastValueFrom(first.pipe(toArray()));
     await expect(lastValueFrom(rollout$(env, () => 0))).rejects.toThrow(/already running a rollout; share\(\)/);
+    // The same env under a wrapper is the same env.
+    await expect(lastValueFrom(rollout$(new TimeLimit(env, 10), () => 0))).rejects.toThrow(/already running a rollout/);
     expect((await done).length).toBe(6);
     expect((await lastValueFrom(rollout$(env, () => 0, { maxSteps: 2 }).pipe(toArray()))).length).toBe(2);
   });

@@ -70,6 +70,9 @@ describe.each(GAMES)('$id', ({ id, channels, minimal }) => {
     expect(env.observationSpace.shape).toEqual([10, 10, channels.length]);
     expect(env.observationSpace.dtype).toBe('uint8');
     expect(minatar(env).channelNames).toEqual(channels);
+    const colors = minatar(env).game.palette.colors;
+    expect(new Set(colors).size).toBe(channels.length);
+    expect(colors).not.toContain(0x000000);
     expect((env.actionSpace as Discrete).n).toBe(minimal.length);
     expect(minatar(env).actionSet).toEqual(minimal);
     const full = make<Obs, number>(id, { fullActionSpace: true });

@@ -93,6 +93,7 @@ export class MinAtarEnv<G extends MinAtarGame = MinAtarGame> extends BaseEnv<Box
   reset(opts?: ResetOptions): ResetResult<Uint8Array> {
     this.reseed(opts);
     this.game.reset(this.rng);
+    // A new episode starts from noop (MinAtar carries the last action over resets).
     this.lastAction = NOOP;
     this.started = true;
     return { observation: this.observation(), info: this.game.info() };

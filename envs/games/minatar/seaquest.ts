@@ -273,6 +273,8 @@ export class SeaquestGame implements MinAtarGame {
     let reward = 0;
     if (this.diverCount === SEAQUEST_MAX_DIVERS) {
       reward = Math.floor((this.oxygen * 10) / SEAQUEST_MAX_OXYGEN);
+      // MinAtar's documented rule: all six leave. (Its code then also subtracts one, leaving −1,
+      // which makes the next empty surfacing free; we follow the rule, not that slip.)
       this.diverCount = 0;
     } else {
       this.diverCount--;

@@ -36,10 +36,19 @@ export class RolloutRun<O, A> {
   *burst(): Generator<RolloutStep<O, A>, void, undefined> {
     const { yieldEverySteps, yieldEveryMs } = this.settings;
     const start = performance.now();
-    for (let i = 0; i < yieldEverySteps && !this.finished; i++) {
+    let lastCheck = start;
+    let stride = 1;
+    let nextCheck = 1;
+    for (let i = 1; i <= yieldEverySteps && !this.finished; i++) {
       yield this.next();
-      // Reading the clock costs about as much as a cheap env step: look every 16 steps.
-      if ((i & 15) === 15 && performance.now() - start >= yieldEveryMs) return;
+      if (i !== nextCheck) continue;
+      const now = performance.now();
+      if (now - start >= yieldEveryMs) return;
+      // A clock read costs about as much as a cheap env step: read it less often (up to every
+      // 64 steps) while steps are fast compared with the budget; slow steps keep it at every step.
+      if (now - lastCheck < yieldEveryMs / 8 && stride < 64) stride *= 2;
+      lastCheck = now;
+      nextCheck = i + stride;
     }
   }
 

@@ -59,7 +59,7 @@ describe('rollout$', () => {
   });
 
   it('yields to the event loop between bursts of at most yieldEverySteps steps (or yieldEveryMs)', async () => {
-    const count = async (opts: { yieldEverySteps: number; yieldEveryMs?: number }) => {
+    const count = async (opts: { yieldEverySteps: number; yieldEveryMs?: number; slowMs?: number; maxSteps?: number }) => {
       let tick = 0;
       let ticking = true;
       const ticker = () => {
@@ -67,7 +67,13 @@ describe('rollout$', () => {
         if (ticking) setImmediate(ticker);
       };
       setImmediate(ticker);
-      const ticks = await lastValueFrom(rollout$(new CounterEnv({ length: 50 }), () => 1, { maxSteps: 400, ...opts }).pipe(map(() => tick), toArray()));
+      const { slowMs = 0, maxSteps = 400, ...rest } = opts;
+      const policy = () => {
+        const until = performance.now() + slowMs;
+        while (performance.now() < until); // busy work standing in for a slow env
+        return 1;
+      };
+      const ticks = await lastValueFrom(rollout$(new CounterEnv({ length: 50 }), policy, { maxSteps, ...rest }).pipe(map(() => tick), toArray()));
       ticking = false;
       const perTick = new Map<number, number>();
       for (const t of ticks) perTick.set(t, (perTick.get(t) ?? 0) + 1);
@@ -75,9 +81,13 @@ describe('rollout$', () => {
     };
     const bySteps = await count({ yieldEverySteps: 50, yieldEveryMs: 1e9 });
     expect(bySteps).toEqual(Array(8).fill(50));
-    // With a zero time budget a burst ends at the first clock reading, after 16 steps.
+    // With a zero time budget a burst ends at the first clock reading, after one step.
     const byTime = await count({ yieldEverySteps: 1e9, yieldEveryMs: 0 });
-    expect(byTime).toEqual([...Array(25).fill(16)]);
+    expect(byTime).toEqual(Array(400).fill(1));
+    // Slow steps (≈2 ms each) against a 5 ms budget: bursts end after a few steps, not after 1000.
+    const slow = await count({ yieldEverySteps: 1000, yieldEveryMs: 5, slowMs: 2, maxSteps: 40 });
+    expect(Math.max(...slow)).toBeLessThanOrEqual(4);
+    expect(slow.reduce((a, b) => a + b, 0)).toBe(40);
   });
 
   it('share(): two subscribers see the same steps of one run', async () => {

@@ -1,12 +1,13 @@
 // Pixel games: MinAtar's five games, bsuite's Catch and a small Pong.
 export { CellSceneBuilder, type CellPalette } from './cellScene.js';
+// Prefixed on the way out: the envs barrel re-exports every family, and LEFT / UP are common names.
 export {
-  NOOP,
-  LEFT,
-  UP,
-  RIGHT,
-  DOWN,
-  FIRE,
+  NOOP as MINATAR_NOOP,
+  LEFT as MINATAR_LEFT,
+  UP as MINATAR_UP,
+  RIGHT as MINATAR_RIGHT,
+  DOWN as MINATAR_DOWN,
+  FIRE as MINATAR_FIRE,
   GRID as MINATAR_GRID,
   MINATAR_ACTION_NAMES,
   MINATAR_ACTION_KEYS,
@@ -15,7 +16,15 @@ export {
 } from './minatar/game.js';
 export { MinAtarEnv, type MinAtarKwargs, type MinAtarObsType } from './minatar/env.js';
 export { EntityList } from './minatar/entityList.js';
-export { BreakoutEnv, BreakoutGame, UP_LEFT, UP_RIGHT, DOWN_RIGHT, DOWN_LEFT, type BallDir } from './minatar/breakout.js';
+export {
+  BreakoutEnv,
+  BreakoutGame,
+  UP_LEFT as BREAKOUT_UP_LEFT,
+  UP_RIGHT as BREAKOUT_UP_RIGHT,
+  DOWN_RIGHT as BREAKOUT_DOWN_RIGHT,
+  DOWN_LEFT as BREAKOUT_DOWN_LEFT,
+  type BallDir,
+} from './minatar/breakout.js';
 export { FreewayEnv, FreewayGame, FREEWAY_PLAYER_SPEED, FREEWAY_TIME_LIMIT, CHICKEN_X, CAR_COUNT } from './minatar/freeway.js';
 export { AsterixEnv, AsterixGame, ASTERIX_RAMP_INTERVAL, ASTERIX_SLOTS } from './minatar/asterix.js';
 export { SeaquestEnv, SeaquestGame, SEAQUEST_MAX_OXYGEN, SEAQUEST_MAX_DIVERS } from './minatar/seaquest.js';

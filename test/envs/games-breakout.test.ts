@@ -1,6 +1,14 @@
 // MinAtar Breakout rules, set up through the game's public state.
 import { describe, expect, it } from 'vitest';
-import { BreakoutEnv, DOWN_LEFT, DOWN_RIGHT, UP_LEFT, UP_RIGHT, make, type Env } from '../../envs/index.js';
+import {
+  BREAKOUT_DOWN_LEFT as DOWN_LEFT,
+  BREAKOUT_DOWN_RIGHT as DOWN_RIGHT,
+  BREAKOUT_UP_LEFT as UP_LEFT,
+  BREAKOUT_UP_RIGHT as UP_RIGHT,
+  BreakoutEnv,
+  make,
+  type Env,
+} from '../../envs/index.js';
 
 // Minimal action set: noop, left, right.
 const NOOP = 0;

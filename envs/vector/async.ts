@@ -19,11 +19,9 @@ import {
   CTRL_HAS_MSG,
   CTRL_LENGTH,
   CTRL_OP,
-  CTRL_STATUS,
   OP_CLOSE,
   OP_RESET,
   OP_STEP,
-  STATUS_ERROR,
   type ResetPayload,
   type WorkerConfig,
   type WorkerData,
@@ -257,6 +255,9 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       for (const h of this.handles) h.worker.unref();
       this.busy = false;
     }
+    if (fatal.length > 0 && this.closing && this.fatal === null) {
+      throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}()`, fatal.flatMap((e) => e.envIndices));
+    }
     if (fatal.length > 0) {
       const err = combine(fatal);
       this.fatal = err;
@@ -275,8 +276,8 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       failed.push(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker signalled a message that did not arrive`, h.envIndices));
       return;
     }
-    if (reply.kind === 'error' || Atomics.load(h.ctrl, CTRL_STATUS) === STATUS_ERROR) {
-      const r = reply as Extract<WorkerReply, { kind: 'error' }>;
+    if (reply.kind === 'error') {
+      const r = reply;
       const cause = new Error(r.message);
       if (r.stack !== undefined) cause.stack = r.stack;
       const idx = r.envIndex >= 0 ? [r.envIndex] : h.envIndices;

@@ -3,7 +3,7 @@
  *
  * Data (observations, actions, rewards, flags) lives in SharedArrayBuffers (`BatchBuffers`).
  * Each worker has an Int32 control array: the main thread writes OP, bumps CMD and notifies;
- * the worker, blocked in Atomics.wait on CMD, runs the op, writes STATUS / HAS_MSG, stores
+ * the worker, blocked in Atomics.wait on CMD, runs the op, sets HAS_MSG if it posted a reply, stores
  * CMD's value into DONE and notifies; the main thread waits on DONE with Atomics.waitAsync.
  * Small structured messages travel on a dedicated MessagePort read with receiveMessageOnPort
  * (never with listeners), posted before the Atomics signal so they are there when it arrives:
@@ -18,16 +18,12 @@ import type { AutoresetMode } from './types.js';
 export const CTRL_CMD = 0;
 export const CTRL_DONE = 1;
 export const CTRL_OP = 2;
-export const CTRL_STATUS = 3;
-export const CTRL_HAS_MSG = 4;
+export const CTRL_HAS_MSG = 3;
 export const CTRL_LENGTH = 8;
 
 export const OP_RESET = 1;
 export const OP_STEP = 2;
 export const OP_CLOSE = 3;
-
-export const STATUS_OK = 0;
-export const STATUS_ERROR = 1;
 
 /** How the worker re-registers an env whose main-thread registration is a module path. */
 export interface WorkerRegistration {

@@ -12,12 +12,9 @@ import {
   CTRL_DONE,
   CTRL_HAS_MSG,
   CTRL_OP,
-  CTRL_STATUS,
   OP_CLOSE,
   OP_RESET,
   OP_STEP,
-  STATUS_ERROR,
-  STATUS_OK,
   type ResetPayload,
   type WorkerData,
   type WorkerHello,
@@ -74,7 +71,6 @@ function serve(envs: Env[], setup: WorkerSetup): void {
     seen = seq;
     const op = Atomics.load(ctrl, CTRL_OP);
     let hasMsg = 0;
-    let status = STATUS_OK;
     let current = -1;
     let phase = op === OP_RESET ? 'reset' : op === OP_STEP ? 'step' : 'close';
     try {
@@ -113,14 +109,12 @@ function serve(envs: Env[], setup: WorkerSetup): void {
         hasMsg = 1;
       }
     } catch (err) {
-      status = STATUS_ERROR;
       const e = err instanceof Error ? err : new Error(String(err));
       const reply: WorkerReply = { kind: 'error', envIndex: current, phase, message: e.message };
       if (e.stack !== undefined) reply.stack = e.stack;
       port.postMessage(reply);
       hasMsg = 1;
     }
-    Atomics.store(ctrl, CTRL_STATUS, status);
     Atomics.store(ctrl, CTRL_HAS_MSG, hasMsg);
     Atomics.store(ctrl, CTRL_DONE, seq);
     Atomics.notify(ctrl, CTRL_DONE);

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,8 @@ function slot(vec: VectorEnv, batch: ArrayLike<number>, i: number): number[] {
 const flat = (o: unknown): number[] => (typeof o === 'number' ? [o] : Array.from(o as ArrayLike<number>));
 
 beforeAll(async () => {
+  // Make sure libuv's thread pool already runs, so that thread counts below only move with workers.
+  await readFile(fixtures);
   await importModule(fixtures);
   register({ id: USER, entryPoint: `./${relative(process.cwd(), userEnvPath)}:CountdownEnv`, maxEpisodeSteps: 15 });
 });
@@ -458,6 +461,17 @@ describe('AsyncVectorEnv', () => {
     await vec.reset({ seed: 0 });
     await expect(vec.step([0, 0])).rejects.toThrow(/env 0: no answer to step\(\) within 1500 ms/);
     await vec.close();
+    expect(vec.workerStates.every((w) => w.exited)).toBe(true);
+    expect(threadCount()).toBe(base);
+  });
+
+  it('close() during a stuck step ends the threads and rejects that step', async () => {
+    const base = threadCount();
+    const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 1, failMode: 'hang', failAtStep: 1 }, timeoutMs: 60_000 });
+    await vec.reset({ seed: 0 });
+    const stuck = vec.step([0, 0]);
+    await vec.close();
+    await expect(stuck).rejects.toThrow(/close\(\) was called during step\(\)/);
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
     expect(threadCount()).toBe(base);
   });

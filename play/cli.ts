@@ -23,7 +23,7 @@ export function buildProgram(): Command {
   program
     .name('pixelgym')
     .description('Reinforcement-learning gym and agents in TypeScript')
-    .option('--import <module...>', 'load a module that registers envs (a path or package name)')
+    .option('--import <module>', 'load a module that registers envs (a path or package name; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .showHelpAfterError();
   // `--import` must run before the subcommand looks up env ids.
   program.hook('preAction', async (_this, action) => {

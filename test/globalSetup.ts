@@ -2,8 +2,8 @@
 // suite so they run current code. esbuild takes well under a second where tsc takes tens; types are
 // checked by `npm run typecheck` / test/typecheck.test.ts, and `npm run build` (tsc) makes the
 // published build with declarations.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -22,7 +22,7 @@ function tsFiles(dir: string, out: string[]): string[] {
 export default async function setup(): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const entryPoints = SOURCE_DIRS.flatMap((d) => tsFiles(join(root, d), []));
-  await build({
+  const result = await build({
     entryPoints,
     outdir: join(root, 'dist'),
     outbase: root,
@@ -31,6 +31,22 @@ export default async function setup(): Promise<void> {
     target: 'node20',
     sourcemap: true,
     bundle: false,
+    write: false,
     logLevel: 'error',
   });
+  // Other test runs may be importing dist/ right now: replace only files whose content changed,
+  // each by an atomic rename, so nobody reads a half-written module.
+  for (const f of result.outputFiles) {
+    let same = false;
+    try {
+      same = Buffer.compare(readFileSync(f.path), f.contents) === 0;
+    } catch {
+      same = false;
+    }
+    if (same) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
 }

@@ -3,11 +3,12 @@
 // all (filter gradient, which the wasm back end lacks). NHWC only, as is the wasm Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
-import { f32View } from './heap.js';
+import { byteOffset, f32View } from './heap.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number];
+type Shape4 = [number, number, number, number];
 
 interface ConvAttrs {
   strides: number | Pair;
@@ -104,16 +105,35 @@ function inputGradKernel(
   return out;
 }
 
-/** [n, h, w, sh*sw*c] -> [n, h*sh, w*sw, c], block (rh, rw) going to row h*sh + rh, col w*sw + rw. */
-function interleave(s: KernelScope, x: tf.TensorInfo, strides: Pair): tf.TensorInfo {
+/**
+ * Interleaves the stride² sub-results [n, qh, qw, sh*sw*c] into the input gradient [n, h, w, c]:
+ * row y, col x comes from block (rh, rw) of cell (u, v) where y + start = u*sh + rh (and likewise
+ * for x). One pass of c-float copies; replaces DepthToSpace + Slice (the wasm DepthToSpace is a
+ * slow generic loop: 21 ms for Nature-CNN layer 2's gradient against ~1 ms here).
+ */
+function interleave(s: KernelScope, parts: tf.TensorInfo, strides: Pair, start: Pair, outShape: Shape4): tf.TensorInfo {
+  const [n, h, w, c] = outShape;
   const [sh, sw] = strides;
-  if (sh === 1 && sw === 1) return x;
-  const [n, h, w, depth] = x.shape as [number, number, number, number];
-  const c = depth / (sh * sw);
-  if (sh === sw) return s.run('DepthToSpace', { x }, { blockSize: sh, dataFormat: 'NHWC' });
-  const rows = s.reshape(x, [n * h, w, sh, sw * c]);
-  const t = s.transpose(rows, [0, 2, 1, 3]);
-  return s.reshape(t, [n, h * sh, w * sw, c]);
+  const [, qh, qw, depth] = parts.shape as Shape4;
+  const out = s.track(s.backend.makeOutput(outShape, 'float32'));
+  const heap = new Float32Array(s.backend.wasm.HEAPU8.buffer);
+  const src0 = byteOffset(s.backend, parts) / 4;
+  const dst0 = byteOffset(s.backend, out) / 4;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const p = y + start[0];
+      const u = Math.floor(p / sh);
+      const rowBase = src0 + (b * qh + u) * qw * depth + (p - u * sh) * sw * c;
+      let to = dst0 + (b * h + y) * w * c;
+      for (let x = 0; x < w; x++, to += c) {
+        const q = x + start[1];
+        const v = Math.floor(q / sw);
+        const from = rowBase + v * depth + (q - v * sw) * c;
+        heap.copyWithin(to, from, from + c);
+      }
+    }
+  }
+  return out;
 }
 
 export function conv2dInputGrad(
@@ -156,8 +176,7 @@ export function conv2dInputGrad(
       [ph.padBefore, ph.padAfter],
       [pw.padBefore, pw.padAfter],
     ]);
-    const full = interleave(s, parts, strides);
-    return s.slice(full, [0, ph.sliceStart, pw.sliceStart, 0], inputShape);
+    return interleave(s, parts, strides, [ph.sliceStart, pw.sliceStart], inputShape);
   });
 }
 

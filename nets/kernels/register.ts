@@ -9,6 +9,7 @@ import { conv2dFilterGrad, conv2dInputGrad } from './conv2d_backprop.js';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise_backprop.js';
 import { ADAM_KERNEL, RELU_GRAD_KERNEL, fusedKernels } from './fused.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
+import { fastTranspose } from './transpose.js';
 
 type Shape4 = [number, number, number, number];
 type Attrs = Parameters<typeof conv2dInputGrad>[4];
@@ -32,6 +33,7 @@ export const wasmKernelOverrides: Readonly<Record<string, string>> = {
   BatchMatMul: 'replaced when transposed: explicit transpose of the cheaper side, then plain a @ b',
   _FusedMatMul: 'replaced when transposed: explicit transposes, then the plain fused kernel',
   Sum: 'replaced for leading axes (bias gradients): one SIMD pass instead of transpose + reduce',
+  Transpose: 'replaced for (batched) float matrix transposes with dims divisible by 4: SIMD 4x4 shuffles',
   [ADAM_KERNEL]: 'added: one SIMD pass per variable for the Adam update (fusedAdam optimizer)',
   [RELU_GRAD_KERNEL]: 'added: one SIMD pass for the ReLU gradient (Relu gradient on wasm)',
 };
@@ -66,6 +68,10 @@ const kernels: Record<string, tf.KernelFunc> = {
   _FusedMatMul: (args) => {
     if (!args.attrs?.['transposeA'] && !args.attrs?.['transposeB']) return saveOriginal('_FusedMatMul')!(args);
     return fusedMatMul(wasmBackend(args.backend), args.inputs, args.attrs ?? {});
+  },
+  Transpose: (args) => {
+    const perm = (args.attrs?.['perm'] ?? []) as number[];
+    return fastTranspose(wasmBackend(args.backend), args.inputs['x']!, perm) ?? saveOriginal('Transpose')!(args);
   },
   ...fusedKernels,
 };

@@ -29,9 +29,8 @@ export function saveOriginal(name: string): KernelFn | undefined {
   return config.kernelFunc;
 }
 
+/** The kernel registered now (ours where we replaced one). */
 function kernelFn(name: string): KernelFn {
-  const saved = originals.get(name);
-  if (saved) return saved;
   const config = tf.getKernel(name, 'wasm');
   if (!config) throw new Error(`pixelgym: wasm kernel '${name}' is not registered`);
   return config.kernelFunc;

@@ -6,6 +6,7 @@ import { selectBackend } from '../../nets/backend.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
 import { wasmKernelOverrides } from '../../nets/kernels/register.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
+import { batchedSwap } from '../../nets/kernels/transpose.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -217,6 +218,7 @@ describe('wasm kernels', () => {
     [[2, 5, 7], [2, 3, 7], false, true],
     [[40, 9], [40, 300], true, false], // the other orientation: (b^T a)^T
     [[9, 300], [4, 300], false, true],
+    [[8, 256], [256, 512], false, false], // big b: the transposed route
   ];
 
   it.each(matmulCases)('matMul %j x %j (transposeA %s, transposeB %s): value and gradients match cpu', async (as, bs, ta, tb) => {
@@ -228,6 +230,19 @@ describe('wasm kernels', () => {
         const r = tf.tensor(values(size(y.shape), 9), y.shape);
         const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r)))([a, b]);
         return [y, ga!, gb!];
+      });
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    cpu.forEach((c, i) => expect(relErr(c, wasm[i]!)).toBeLessThan(1e-5));
+  });
+
+  it('a @ b with a big, new b (packed as a^T via transposes) and then the same b again (plain) match cpu', async () => {
+    const run = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
+      on(backend, () => {
+        const b = tf.tensor2d(values(256 * 512, 16), [256, 512]);
+        const a1 = tf.tensor2d(values(8 * 256, 17), [8, 256]);
+        const a2 = tf.tensor3d(values(8 * 256, 18), [1, 8, 256]);
+        return [tf.matMul(a1, b), tf.matMul(a2, b), tf.matMul(a1, b)];
       });
     const cpu = await run('cpu');
     const wasm = await run('wasm');
@@ -277,6 +292,20 @@ describe('wasm kernels', () => {
     expect(relErr(cpu[0]!, wasm[0]!)).toBeLessThan(1e-6);
   });
 
+  it.each([
+    [[8, 12], [1, 0]],
+    [[3, 8, 12], [0, 2, 1]],
+    [[2, 1, 8, 4], [0, 3, 2, 1]], // unit axis dropped: a batched swap
+    [[8, 6], [1, 0]], // 6 columns: generic kernel
+    [[4, 8, 3], [1, 0, 2]], // inner block of 3: generic kernel
+    [[4, 6, 6, 8], [3, 1, 2, 0]],
+    [[4, 6, 6, 8], [1, 2, 0, 3]],
+  ])('transpose of %j by %j matches cpu', async (shape, perm) => {
+    const run = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
+      on(backend, () => [tf.transpose(tf.tensor(values(size(shape), 19), shape), perm)]);
+    expect(Array.from((await run('wasm'))[0]!)).toEqual(Array.from((await run('cpu'))[0]!));
+  });
+
   it('a small Nature-CNN-shaped net has the same loss gradients on wasm as on cpu', async () => {
     const grads = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
       on(backend, () => {
@@ -322,6 +351,17 @@ describe('wasm kernels', () => {
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(buffers);
     tf.dispose([w, x]);
     opt.dispose();
+  });
+});
+
+describe('transpose plans', () => {
+  it('recognizes (batched) matrix transposes after dropping unit axes and merging runs', () => {
+    expect(batchedSwap([3136, 512], [1, 0])).toEqual({ batch: 1, rows: 3136, cols: 512, inner: 1 });
+    expect(batchedSwap([2, 5, 7], [0, 2, 1])).toEqual({ batch: 2, rows: 5, cols: 7, inner: 1 });
+    expect(batchedSwap([32, 20, 20, 32], [1, 2, 0, 3])).toEqual({ batch: 1, rows: 32, cols: 400, inner: 32 });
+    expect(batchedSwap([1, 5, 7], [0, 2, 1])).toEqual({ batch: 1, rows: 5, cols: 7, inner: 1 });
+    expect(batchedSwap([4, 5, 6], [2, 1, 0])).toBeNull();
+    expect(batchedSwap([4, 5], [0, 1])).toBeNull();
   });
 });
 

@@ -67,6 +67,8 @@ export const op = {
   mul: [0xfd, ...uleb(0xe6)],
   div: [0xfd, ...uleb(0xe7)],
   v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  /** i8x16.shuffle picking float lanes (0-3 from the first operand, 4-7 from the second). */
+  shuffle32: (lanes: [number, number, number, number]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((f) => [f * 4, f * 4 + 1, f * 4 + 2, f * 4 + 3])],
 };
 
 export interface FuncDef {

@@ -14,6 +14,8 @@ export interface SimdKernels {
   reluGrad(dy: number, x: number, out: number, bytes: number): void;
   /** out[c] += x[r, c] for every row r; `rowBytes` a multiple of 16. */
   colSum(x: number, out: number, rows: number, rowBytes: number): void;
+  /** dst[j, i] = src[i, j] for a rows x cols float matrix, both multiples of 4. */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
 const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
@@ -123,11 +125,57 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
+/** 4x4 blocks: four row loads, eight lane shuffles, four column stores. */
+function transpose(): FuncDef {
+  const [src, dst, rows, cols] = [0, 1, 2, 3];
+  const [i, j, p, q, srcRowBytes, dstRowBytes] = [4, 5, 6, 7, 8, 9];
+  const [r0, r1, r2, r3, t0, t1, t2, t3] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const at = (base: number, k: number, stride: number): number[] => [
+    ...op.get(base), ...op.get(stride), ...op.i32(k), ...op.i32Mul, ...op.i32Add,
+  ];
+  return {
+    name: 'transpose',
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128],
+    body: [
+      op.get(cols), op.i32(4), op.i32Mul, op.set(srcRowBytes),
+      op.get(rows), op.i32(4), op.i32Mul, op.set(dstRowBytes),
+      op.i32(0), op.set(i),
+      op.block, op.loop,
+      op.get(i), op.get(rows), op.i32GeU, op.brIf(1),
+      op.i32(0), op.set(j),
+      op.block, op.loop,
+      op.get(j), op.get(cols), op.i32GeU, op.brIf(1),
+      // p = src + (i*cols + j)*4; q = dst + (j*rows + i)*4
+      op.get(i), op.get(srcRowBytes), op.i32Mul, op.get(j), op.i32(4), op.i32Mul, op.i32Add, op.get(src), op.i32Add, op.set(p),
+      op.get(j), op.get(dstRowBytes), op.i32Mul, op.get(i), op.i32(4), op.i32Mul, op.i32Add, op.get(dst), op.i32Add, op.set(q),
+      at(p, 0, srcRowBytes), op.load, op.set(r0),
+      at(p, 1, srcRowBytes), op.load, op.set(r1),
+      at(p, 2, srcRowBytes), op.load, op.set(r2),
+      at(p, 3, srcRowBytes), op.load, op.set(r3),
+      op.get(r0), op.get(r1), op.shuffle32([0, 4, 1, 5]), op.set(t0),
+      op.get(r0), op.get(r1), op.shuffle32([2, 6, 3, 7]), op.set(t1),
+      op.get(r2), op.get(r3), op.shuffle32([0, 4, 1, 5]), op.set(t2),
+      op.get(r2), op.get(r3), op.shuffle32([2, 6, 3, 7]), op.set(t3),
+      at(q, 0, dstRowBytes), op.get(t0), op.get(t2), op.shuffle32([0, 1, 4, 5]), op.store,
+      at(q, 1, dstRowBytes), op.get(t0), op.get(t2), op.shuffle32([2, 3, 6, 7]), op.store,
+      at(q, 2, dstRowBytes), op.get(t1), op.get(t3), op.shuffle32([0, 1, 4, 5]), op.store,
+      at(q, 3, dstRowBytes), op.get(t1), op.get(t3), op.shuffle32([2, 3, 6, 7]), op.store,
+      op.get(j), op.i32(4), op.i32Add, op.set(j),
+      op.br(0),
+      op.end, op.end,
+      op.get(i), op.i32(4), op.i32Add, op.set(i),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
 let compiled: object | null | undefined;
 
 /** The module's bytes, for tests and validation. */
 export function simdModuleBytes(): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum()]);
+  return buildModule([adam(), reluGrad(), colSum(), transpose()]);
 }
 
 function compile(): object | null {

@@ -15,5 +15,5 @@ export { TransformAction } from './transformAction.js';
 export { PixelObservation, type PixelObservationOptions, type PixelStateObservation } from './pixelObservation.js';
 export { RecordVideo, cappedCubicVideoSchedule, type RecordVideoOptions } from './recordVideo.js';
 export { encodeGif, resizeNearest, upscaleFrame, type GifOptions } from './gif.js';
-export { writeFileAtomic } from './atomicWrite.js';
+export { writeFileAtomic } from '../atomicWrite.js';
 export * from './image/index.js';

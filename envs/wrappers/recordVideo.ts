@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core.js';
 import type { Frame } from '../render/scene.js';
-import { writeFileAtomic } from './atomicWrite.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { encodeGif, upscaleFrame } from './gif.js';
 import { Wrapper } from './wrapper.js';
 

@@ -8,7 +8,7 @@ import type { Frame } from '../../envs/render/scene.js';
 import { episodes } from '../../envs/streams/operators.js';
 import { randomPolicy } from '../../envs/streams/policy.js';
 import { sharedRollout$ } from '../../envs/streams/rollout.js';
-import { writeFileAtomic } from '../../envs/wrappers/atomicWrite.js';
+import { writeFileAtomic } from '../../envs/atomicWrite.js';
 import { encodeGif, resizeNearest } from '../../envs/wrappers/gif.js';
 
 export interface StartOptions {

@@ -29,8 +29,8 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
       return (z ^ (z >>> 15)) | 0;
     };
-    const words = [mix(), mix(), mix(), mix()];
-    if (words.every((w) => w === 0)) words[0] = 1; // the all-zero state is a fixed point
+    const words: number[] = [mix(), mix(), mix(), mix()];
+    if ((words[0]! | words[1]! | words[2]! | words[3]!) === 0) words[0] = 1; // the all-zero state is a fixed point
     this.gen = xoroshiro128plusFromState(words);
   }
 

@@ -120,6 +120,8 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
 
   private constructor(
     private readonly handles: Handle[],
+    /** Shared with every worker: [0] counts the workers still busy with the current op. */
+    private readonly pending: Int32Array,
     batch: Batch,
     private readonly bufs: BatchBuffers,
     private readonly opts: Readonly<{ numEnvs: number; mode: AutoresetMode; copy: boolean; timeoutMs: number; seed?: number }>,
@@ -147,7 +149,8 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     const cfg = checkOptions(opts);
     const script = opts.workerScript ?? defaultWorkerScript();
     if (!existsSync(script)) throw new Error(`AsyncVectorEnv: worker script ${script} not found; build the project first (npm run build)`);
-    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(script, { ...cfg.worker, envIndices }));
+    const pending = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(script, { ...cfg.worker, envIndices }, pending));
     try {
       const hellos = await Promise.all(handles.map((h) => hello(h, cfg.startTimeoutMs)));
       const first = hellos[0]!;
@@ -171,7 +174,7 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
         h.worker.unref(); // idle workers must not keep the process alive
       }
       const runOpts = { numEnvs: cfg.numEnvs, mode: cfg.mode, copy: opts.copy ?? true, timeoutMs: cfg.timeoutMs };
-      return new AsyncVectorEnv<O>(handles, batch, bufs, opts.seed === undefined ? runOpts : { ...runOpts, seed: opts.seed });
+      return new AsyncVectorEnv<O>(handles, pending, batch, bufs, opts.seed === undefined ? runOpts : { ...runOpts, seed: opts.seed });
     } catch (err) {
       await Promise.all(handles.map((h) => h.worker.terminate()));
       throw err;
@@ -239,18 +242,14 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     this.infos.fill(null);
     this.finalInfos.fill(null);
     try {
+      Atomics.store(this.pending, 0, this.handles.length);
       for (const h of this.handles) {
         h.worker.ref();
         if (payload) h.port.postMessage(payload(h));
         signal(h, op);
       }
-      const deadline = performance.now() + this.opts.timeoutMs;
-      const outcomes = await Promise.all(this.handles.map((h) => waitDone(h, deadline, phase, this.opts.timeoutMs)));
-      outcomes.forEach((err, k) => {
-        const h = this.handles[k]!;
-        if (err) fatal.push(err);
-        else if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
-      });
+      fatal.push(...(await waitAll(this.handles, this.pending, phase, this.opts.timeoutMs)));
+      if (fatal.length === 0) for (const h of this.handles) if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
     } finally {
       for (const h of this.handles) h.worker.unref();
       this.busy = false;
@@ -296,10 +295,9 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     if (polite) {
       // Let the envs run their close(), briefly; terminate() below ends the threads regardless.
       const live = this.handles.filter((h) => !h.exited);
+      Atomics.store(this.pending, 0, live.length);
       for (const h of live) signal(h, OP_CLOSE);
-      const wait = Math.min(this.opts.timeoutMs, 5000);
-      const deadline = performance.now() + wait;
-      await Promise.all(live.map((h) => waitDone(h, deadline, 'close', wait)));
+      await waitAll(live, this.pending, 'close', Math.min(this.opts.timeoutMs, 5000));
     }
     await Promise.all(this.handles.map((h) => (h.exited ? undefined : h.worker.terminate())));
   }
@@ -313,16 +311,23 @@ function signal(h: Handle, op: number): void {
   Atomics.notify(h.ctrl, CTRL_CMD);
 }
 
-/** Resolves null once the worker finished the op, or an error if it died or ran out of time. */
-async function waitDone(h: Handle, deadline: number, phase: string, timeoutMs: number): Promise<VectorEnvError | null> {
+/**
+ * Waits until every worker finished the op (each decrements `pending`, the last one notifies, so
+ * this wakes once per op). Returns the errors of workers that died or ran out of time; a death
+ * ends the wait at once, since the vector env then closes anyway.
+ */
+async function waitAll(hs: readonly Handle[], pending: Int32Array, phase: string, timeoutMs: number): Promise<VectorEnvError[]> {
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const cur = Atomics.load(h.ctrl, CTRL_DONE);
-    if (cur === h.seq) return null;
-    if (h.exited) return deathError(h, `during ${phase}()`);
+    const cur = Atomics.load(pending, 0);
+    const dead = hs.filter((h) => h.exited && Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
+    if (dead.length > 0) return dead.map((h) => deathError(h, `during ${phase}()`));
+    const busy = hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
+    if (busy.length === 0) return [];
     const left = deadline - performance.now();
     if (left <= 0)
-      return new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices);
-    const r = waitAsync(h.ctrl, CTRL_DONE, cur, left);
+      return busy.map((h) => new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices));
+    const r = waitAsync(pending, 0, cur, left);
     if (r.async) await r.value;
   }
 }
@@ -339,10 +344,10 @@ function combine(errors: VectorEnvError[]): VectorEnvError {
   return new VectorEnvError(errors.map((e) => e.message).join('; '), indices, { cause: errors[0] });
 }
 
-function spawn(script: string, config: WorkerConfig): Handle {
+function spawn(script: string, config: WorkerConfig, pending: Int32Array): Handle {
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_LENGTH * Int32Array.BYTES_PER_ELEMENT));
   const { port1, port2 } = new MessageChannel();
-  const data: WorkerData = { config, ctrl, port: port2 };
+  const data: WorkerData = { config, ctrl, pending, port: port2 };
   const worker = new Worker(script, { workerData: data, transferList: [port2] });
   const h: Handle = { worker, threadId: worker.threadId, ctrl, port: port1, envIndices: config.envIndices, seq: 0, exited: false, exitCode: null, crash: null };
   worker.on('error', (err: Error) => {
@@ -352,7 +357,7 @@ function spawn(script: string, config: WorkerConfig): Handle {
     h.exited = true;
     h.exitCode = code;
     port1.close();
-    Atomics.notify(ctrl, CTRL_DONE); // wakes a waitDone() on this worker
+    Atomics.notify(pending, 0); // wakes waitAll()
   });
   return h;
 }

@@ -3,8 +3,10 @@
  *
  * Data (observations, actions, rewards, flags) lives in SharedArrayBuffers (`BatchBuffers`).
  * Each worker has an Int32 control array: the main thread writes OP, bumps CMD and notifies;
- * the worker, blocked in Atomics.wait on CMD, runs the op, sets HAS_MSG if it posted a reply, stores
- * CMD's value into DONE and notifies; the main thread waits on DONE with Atomics.waitAsync.
+ * the worker, blocked in Atomics.wait on CMD, runs the op, sets HAS_MSG if it posted a reply and
+ * stores CMD's value into DONE. A counter shared by all workers (`pending`) is set to their
+ * number before an op; each worker decrements it and the last one notifies, so the main thread,
+ * waiting on it with Atomics.waitAsync, wakes once per op.
  * Small structured messages travel on a dedicated MessagePort read with receiveMessageOnPort
  * (never with listeners), posted before the Atomics signal so they are there when it arrives:
  * reset seeds/options (main → worker), non-empty infos and errors (worker → main).
@@ -52,6 +54,8 @@ export interface WorkerConfig {
 export interface WorkerData {
   config: WorkerConfig;
   ctrl: Int32Array;
+  /** One Int32 shared by all workers: how many are still busy with the current op. */
+  pending: Int32Array;
   port: MessagePort;
 }
 

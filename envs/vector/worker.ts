@@ -24,7 +24,7 @@ import {
 import { SubEnvRunner } from './runner.js';
 
 const data = workerData as WorkerData;
-const { config, ctrl, port } = data;
+const { config, ctrl, pending, port } = data;
 const parent = parentPort!;
 
 async function buildEnvs(): Promise<Env[]> {
@@ -117,7 +117,7 @@ function serve(envs: Env[], setup: WorkerSetup): void {
     }
     Atomics.store(ctrl, CTRL_HAS_MSG, hasMsg);
     Atomics.store(ctrl, CTRL_DONE, seq);
-    Atomics.notify(ctrl, CTRL_DONE);
+    if (Atomics.sub(pending, 0, 1) === 1) Atomics.notify(pending, 0);
     if (op === OP_CLOSE) break;
   }
   port.close();

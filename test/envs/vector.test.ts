@@ -469,9 +469,15 @@ describe('AsyncVectorEnv', () => {
     const base = threadCount();
     const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 1, failMode: 'hang', failAtStep: 1 }, timeoutMs: 60_000 });
     await vec.reset({ seed: 0 });
-    const stuck = vec.step([0, 0]);
+    const stuck = vec.step([0, 0]).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await vec.close();
-    await expect(stuck).rejects.toThrow(/close\(\) was called during step\(\)/);
+    const err = await stuck;
+    expect(err).toBeInstanceOf(VectorEnvError);
+    expect((err as Error).message).toMatch(/close\(\) was called during step\(\)/);
+    expect((err as VectorEnvError).envIndices).toEqual([1]);
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
     expect(threadCount()).toBe(base);
   });

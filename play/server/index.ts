@@ -1,0 +1,11 @@
+export { startViewer, type ViewerHandle, type ViewerStats } from './viewerServer.js';
+export type { ViewerOptions } from './options.js';
+export { attachViewer, type AttachableRun, type AttachOptions } from './attach.js';
+export { stderrLogger, silentLogger, type ViewerLogger } from './logger.js';
+export { tailJsonl$, toCurvePoint, CurveHistory, type MetricRecord, type TailOptions } from './metrics.js';
+export { actionForKeys, boundKeys, HeldKeys } from './heldKeys.js';
+export { actionNamesOf } from './actionNames.js';
+export { FrameGrabber, imageLayout, fitWithin, type ImageLayout } from './frames.js';
+export { classifyPath, defaultViewerDir, VIEWER_FILES } from './staticFiles.js';
+export type { FlowLimits } from './clients.js';
+export * from './protocol.js';

@@ -306,6 +306,24 @@ describe('wasm kernels', () => {
     expect(Array.from((await run('wasm'))[0]!)).toEqual(Array.from((await run('cpu'))[0]!));
   });
 
+  it('clones share data safely: each outlives the other, variables keep their own values', async () => {
+    await selectBackend('wasm');
+    const before = tf.memory().numTensors;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(b);
+    b.dispose();
+    tf.tidy(() => v.assign(tf.mul(v, 2)));
+    const s = tf.clone(v);
+    tf.tidy(() => v.assign(tf.add(v, 1)));
+    expect(Array.from(s.dataSync())).toEqual([2, 4, 6]);
+    expect(Array.from(v.dataSync())).toEqual([3, 5, 7]);
+    tf.dispose([s, v]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a small Nature-CNN-shaped net has the same loss gradients on wasm as on cpu', async () => {
     const grads = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
       on(backend, () => {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { EnvMetadata, EnvSpec, Info } from '../core.js';
-import { spec as registeredSpec } from '../registry.js';
+import { registeredIds, spec as registeredSpec } from '../registry.js';
 import { spaceFromJSON } from '../spaces/json.js';
 import type { Space } from '../spaces/space.js';
 import { writeActions } from './actions.js';
@@ -152,7 +152,11 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     const pending = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(script, { ...cfg.worker, envIndices }, pending));
     try {
-      const hellos = await Promise.all(handles.map((h) => hello(h, cfg.startTimeoutMs)));
+      // An id registered here with a class or factory is the usual reason a worker can't find it.
+      const hint = registeredIds().includes(cfg.worker.id)
+        ? ` ('${cfg.worker.id}' is registered in this thread with a class or factory, which workers can't see: list the module that registers it in \`imports\`, or register it with a 'module.js:Export' entry point)`
+        : '';
+      const hellos = await Promise.all(handles.map((h) => hello(h, cfg.startTimeoutMs, hint)));
       const first = hellos[0]!;
       const key = (h: typeof first) => JSON.stringify([h.observationSpace, h.actionSpace]);
       hellos.forEach((h, k) => {
@@ -362,7 +366,7 @@ function spawn(script: string, config: WorkerConfig, pending: Int32Array): Handl
   return h;
 }
 
-function hello(h: Handle, timeoutMs: number): Promise<Extract<WorkerHello, { kind: 'ready' }>> {
+function hello(h: Handle, timeoutMs: number, notFoundHint: string): Promise<Extract<WorkerHello, { kind: 'ready' }>> {
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);
@@ -375,9 +379,7 @@ function hello(h: Handle, timeoutMs: number): Promise<Extract<WorkerHello, { kin
       else {
         const cause = new Error(m.message);
         if (m.stack !== undefined) cause.stack = m.stack;
-        const hint = /No env registered/.test(m.message)
-          ? " (an env registered in this thread with a class or factory is not visible to workers: list the module that registers it in `imports`, or register it with a 'module.js:Export' entry point)"
-          : '';
+        const hint = /No env registered/.test(m.message) ? notFoundHint : '';
         reject(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker could not build the env: ${m.message}${hint}`, h.envIndices, { cause }));
       }
     };

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,9 @@ const BOXWALK = 'VecTest/BoxWalk-v0';
 const FAULTY = 'VecTest/Faulty-v0';
 const USER = 'VecTest/User-v0';
 
-/** OS threads of this process (worker threads included). */
-const threadCount = () => readdirSync('/proc/self/task').length;
+/** OS threads of this process, worker threads included (0 where /proc is missing: the counts then agree trivially). */
+const threadCount = () => (existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : 0);
+const workerThreads = (n: number) => (existsSync('/proc/self/task') ? n : 0);
 
 /** A flat batch of valid random actions for the vector env's single action space. */
 function randomActions(vec: VectorEnv, rng: Rng): number[] {
@@ -166,6 +167,16 @@ describe('SyncVectorEnv', () => {
       expect(s.infos.finalObservation).toBeUndefined();
     }
     expect(autoresets).toBeGreaterThan(5);
+    vec.close();
+  });
+
+  it('takes one seed per env as a list, and the constructor seed for the first reset only', async () => {
+    const vec = await makeVec(BOXWALK, 2, { seed: 50 });
+    const first = vec.reset().observations;
+    expect(first).toEqual(Float32Array.from([...flat(make(BOXWALK).reset({ seed: 50 }).observation), ...flat(make(BOXWALK).reset({ seed: 51 }).observation)]));
+    expect(vec.reset().observations).not.toEqual(first);
+    const listed = vec.reset({ seed: [7, 3] }).observations;
+    expect(listed).toEqual(Float32Array.from([...flat(make(BOXWALK).reset({ seed: 7 }).observation), ...flat(make(BOXWALK).reset({ seed: 3 }).observation)]));
     vec.close();
   });
 
@@ -349,7 +360,7 @@ describe('AsyncVectorEnv', () => {
     const sync = await makeVec(id, n, { autoresetMode: mode });
     const vec = await makeVec(id, n, { async: true, numWorkers: workers, autoresetMode: mode, imports: [fixtures], timeoutMs: 30_000 });
     try {
-      expect(threadCount()).toBe(base + workers);
+      expect(threadCount()).toBe(base + workerThreads(workers));
       expect(vec.observationSpace.toJSON()).toEqual(sync.observationSpace.toJSON());
       expect(vec.actionSpace.toJSON()).toEqual(sync.actionSpace.toJSON());
       expect(vec.workerStates.map((w) => w.envIndices.length).reduce((a, b) => a + b)).toBe(n);
@@ -486,7 +497,12 @@ describe('AsyncVectorEnv', () => {
     const base = threadCount();
     await expect(makeVec('VecTest/Nope-v0', 2, { async: true, timeoutMs: 30_000 })).rejects.toThrow(/No env registered with id 'VecTest\/Nope-v0'/);
     // Registered here with a class only: the workers cannot see it without `imports`.
-    await expect(makeVec(PIXEL, 1, { async: true, timeoutMs: 30_000 })).rejects.toThrow(/env 0: worker could not build the env/);
+    await expect(makeVec(PIXEL, 1, { async: true, timeoutMs: 30_000 })).rejects.toThrow(
+      /env 0: worker could not build the env: No env registered .*registered in this thread with a class or factory/,
+    );
+    await expect(makeVec(PIXEL, 2, { async: true, imports: ['./test/fixtures/vector/missing.js'] })).rejects.toThrow(
+      /worker could not build the env: Cannot find module/,
+    );
     await expect(AsyncVectorEnv.create({ id: PIXEL, numEnvs: 2, numWorkers: 3 })).rejects.toThrow(/numWorkers/);
     expect(threadCount()).toBe(base);
   });
@@ -494,7 +510,7 @@ describe('AsyncVectorEnv', () => {
   it('close() ends every worker thread and is idempotent', async () => {
     const base = threadCount();
     const vec = await makeVec(PIXEL, 3, { async: true, imports: [fixtures], timeoutMs: 30_000 });
-    expect(threadCount()).toBe(base + 3);
+    expect(threadCount()).toBe(base + workerThreads(3));
     await vec.reset({ seed: 1 });
     await Promise.all([vec.close(), vec.close()]);
     await vec.close();

@@ -15,6 +15,14 @@ import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import { registerWasmKernels } from './kernels/register.js';
 
+export {
+  missingWasmKernels,
+  registerWasmKernels,
+  unregisterWasmKernels,
+  wasmKernelOverrides,
+  wasmKernelsRegistered,
+} from './kernels/index.js';
+
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 const backendNames: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];

@@ -1,1 +1,7 @@
-export { registerWasmKernels, wasmKernelsRegistered, wasmKernelOverrides } from './register.js';
+export {
+  missingWasmKernels,
+  registerWasmKernels,
+  unregisterWasmKernels,
+  wasmKernelOverrides,
+  wasmKernelsRegistered,
+} from './register.js';

@@ -89,8 +89,11 @@ const kernels: Record<string, tf.KernelFunc> = {
  * ReLU's gradient is dy * cast(step(x)): three kernels. On wasm it becomes one; elsewhere the
  * default gradient runs unchanged. The one-pass kernel's own gradient keeps second order working.
  */
+let originalReluGradient: tf.GradConfig | null = null;
+
 function registerReluGradient(): void {
-  const original = tf.getGradient('Relu');
+  originalReluGradient ??= tf.getGradient('Relu');
+  const original = originalReluGradient;
   tf.registerGradient({
     kernelName: 'Relu',
     inputsToSave: ['x'],
@@ -114,6 +117,8 @@ function registerReluGradient(): void {
 }
 
 let installed = false;
+/** The wasm back end's own configs of the kernels we replace, captured the first time. */
+let originalConfigs: Map<string, tf.KernelConfig> | null = null;
 
 /**
  * Registers our wasm kernels (idempotent). Call before or after the wasm back end initializes;
@@ -121,12 +126,19 @@ let installed = false;
  */
 export function registerWasmKernels(): void {
   if (installed) return;
-  for (const [name, kernelFunc] of Object.entries(kernels)) {
-    const original = tf.getKernel(name, 'wasm');
-    if (original) {
-      saveOriginal(name);
-      tf.unregisterKernel(name, 'wasm');
+  if (!originalConfigs) {
+    originalConfigs = new Map();
+    for (const name of Object.keys(kernels)) {
+      const original = tf.getKernel(name, 'wasm');
+      if (original) {
+        saveOriginal(name);
+        originalConfigs.set(name, original);
+      }
     }
+  }
+  for (const [name, kernelFunc] of Object.entries(kernels)) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    const original = originalConfigs.get(name);
     const config: tf.KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc };
     if (original?.setupFunc) config.setupFunc = original.setupFunc;
     if (original?.disposeFunc) config.disposeFunc = original.disposeFunc;
@@ -136,7 +148,31 @@ export function registerWasmKernels(): void {
   installed = true;
 }
 
-/** Whether registerWasmKernels has run in this process. */
+/** Kernels the wasm back end lacks for conv training; kept by default when unregistering. */
+export const missingWasmKernels: readonly string[] = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+];
+
+/**
+ * Puts the wasm back end's own kernels and tfjs's ReLU gradient back, for A/B measurements. Kernels
+ * the back end lacks stay ours unless `keep` says otherwise (without them conv nets cannot train).
+ */
+export function unregisterWasmKernels(options: { keep?: readonly string[] } = {}): void {
+  if (!installed || !originalConfigs) return;
+  const keep = new Set(options.keep ?? missingWasmKernels);
+  for (const name of Object.keys(kernels)) {
+    if (keep.has(name)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    const original = originalConfigs.get(name);
+    if (original) tf.registerKernel(original);
+  }
+  if (originalReluGradient) tf.registerGradient(originalReluGradient);
+  installed = false;
+}
+
+/** Whether our wasm kernels are installed now. */
 export function wasmKernelsRegistered(): boolean {
   return installed;
 }

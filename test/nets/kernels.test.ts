@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../nets/backend.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
-import { wasmKernelOverrides } from '../../nets/kernels/register.js';
+import { registerWasmKernels, unregisterWasmKernels, wasmKernelOverrides, wasmKernelsRegistered } from '../../nets/kernels/register.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
 import { batchedSwap } from '../../nets/kernels/transpose.js';
 
@@ -121,6 +121,32 @@ describe('wasm kernels', () => {
     }
     // The cpu back end keeps its own kernels.
     expect(tf.getKernel('Conv2DBackpropInput', 'cpu')!.kernelFunc).not.toBe(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc);
+  });
+
+  it('can put the stock wasm kernels back (keeping the missing ones) and reinstall ours', async () => {
+    await selectBackend('wasm');
+    const ours = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
+    const grad = (): Float32Array =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(values(2 * 9 * 9 * 2, 40), [2, 9, 9, 2]);
+        const w = tf.tensor4d(values(3 * 3 * 2 * 3, 41), [3, 3, 2, 3]);
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))))([x, w]);
+        return Float32Array.from([...gx!.dataSync(), ...gw!.dataSync()]);
+      });
+    const withOurs = grad();
+    unregisterWasmKernels();
+    try {
+      expect(wasmKernelsRegistered()).toBe(false);
+      expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).not.toBe(ours);
+      expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+      expect(tf.getKernel('PixelgymAdamUpdate', 'wasm')).toBeUndefined();
+      expect(relErr(withOurs, grad())).toBeLessThan(1e-5);
+    } finally {
+      registerWasmKernels();
+    }
+    expect(wasmKernelsRegistered()).toBe(true);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).toBe(ours);
+    expect(Array.from(grad())).toEqual(Array.from(withOurs));
   });
 
   it('the SIMD module is valid WebAssembly', () => {

@@ -259,7 +259,7 @@ export function decodeDemonstrations(bytes: Uint8Array, path = '<bytes>'): Demon
   const expected = sections.reduce((a, [dt, n]) => a + pad8(n * BYTES[dt]), o);
   if (!Number.isSafeInteger(expected) || expected !== body.length) bad(`expected ${expected} bytes before the checksum for ${E} episodes and ${N} steps, found ${body.length}`);
   // One aligned copy of the payload; every array is a view into it.
-  const payload = body.slice(o);
+  const payload = new Uint8Array(body.subarray(o)); // a copy (Buffer.slice would be a view)
   const arrays: DemoArray[] = [];
   let at = 0;
   for (const [dt, n] of sections) {

@@ -49,4 +49,6 @@ export default async function setup(): Promise<void> {
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);
   }
+  // The browser viewer bundle (pixi.js), so the viewer's browser tests (test/play) load current code.
+  await (await import('../play/buildViewer.js')).buildViewer({ outDir: join(root, 'dist', 'play', 'viewer') });
 }

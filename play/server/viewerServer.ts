@@ -238,7 +238,11 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   });
 
   const sendTo = (c: ViewerClient, m: ServerMessage): void => clients.sendText(c, JSON.stringify(m));
-  const status = (): ServerMessage => ({ type: 'status', ...(source?.status() ?? { paused: false, stepsPerSecond: null }) });
+  // In stream mode pausing is per page, so a page's status shows its own pause.
+  const status = (c?: ViewerClient): ServerMessage => {
+    const s = source?.status() ?? { paused: false, stepsPerSecond: null };
+    return { type: 'status', paused: r.mode === 'stream' && c ? c.paused : s.paused, stepsPerSecond: s.stepsPerSecond };
+  };
 
   const onMessage = (c: ViewerClient, data: RawData, isBinary: boolean): void => {
     const ignore = (reason: string): void => {
@@ -264,7 +268,7 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
       return ignore((err as Error).message);
     }
     if (!used && msg.type !== 'keydown' && msg.type !== 'keyup') r.logger.info(`viewer: '${msg.type}' does nothing in ${r.mode} mode`);
-    if (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'step') sendTo(c, status());
+    if (r.mode === 'stream' && (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'step')) sendTo(c, status(c));
   };
 
   wss.on('connection', (socket: WebSocket) => {
@@ -303,7 +307,7 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
         error: reportError,
       }),
     );
-    subs.add(source.status$.subscribe(() => broadcast(status())));
+    if (r.mode !== 'stream') subs.add(source.status$.subscribe(() => broadcast(status())));
   }
   const metricSources: Observable<MetricRecord>[] = [];
   if (options.metrics$) metricSources.push(options.metrics$);

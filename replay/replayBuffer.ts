@@ -2,7 +2,8 @@ import type { Observable, Subscription } from 'rxjs';
 import { Rng, type RngState } from '../envs/rng.js';
 import { ContainerReader, ReplayFileError, writeContainer, type IoSection } from './container.js';
 import { fillFrom, type FillFromOptions, type StepLike } from './fillFrom.js';
-import { FrameStore } from './frameStore.js';
+import { FrameStore, type ChunkKernel } from './frameStore.js';
+import { KERNEL_LANES, stackKernelAvailable } from './stackKernel.js';
 import {
   batchObservationIsStack,
   checkAction,
@@ -55,6 +56,11 @@ export interface ReplayBufferConfig<D extends ObsDtype = ObsDtype> {
    * Only memory layout: files do not depend on it.
    */
   readonly storageChunkBytes?: number;
+  /**
+   * Build uint8 stacks of 4 single-channel frames with the wasm SIMD kernel when the platform has
+   * it (default true); false uses the scalar JavaScript path. Results are identical.
+   */
+  readonly simd?: boolean;
 }
 
 /** The configuration a buffer was built with, all defaults filled in. */
@@ -78,6 +84,28 @@ export const REPLAY_FILE_MAGIC = 'PXGRPLAY';
 export const REPLAY_FILE_VERSION = 1;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Rows the SIMD path stacks per pass in a chunk's scratch area (obs + next: 3.6 MB for Atari). */
+const KERNEL_ROWS = 64;
+
+interface GatherScratch {
+  readonly indices: Int32Array;
+  readonly weights: Float32Array;
+  readonly returns: Float64Array;
+  readonly windows: Int32Array;
+  readonly flags: Uint8Array;
+  /** Storage chunk whose kernel builds the row, or SCALAR_GROUP. */
+  readonly groups: Int32Array;
+  /** Drawn sample of each output row. */
+  readonly order: Int32Array;
+  readonly keys: Float64Array;
+  /** Per sample: the k frame slots of its observation, then the k of its next observation. */
+  readonly slots: Int32Array;
+}
+
+const SCALAR_GROUP = -1;
+/** Row-order keys are slot · ORDER_SCALE + draw; batches are capped below ORDER_SCALE rows. */
+const ORDER_SCALE = 2 ** 22;
 
 /** What a subclass's restore adds: sections to read and a commit run after they are read. */
 export interface RestorePlan {
@@ -148,6 +176,9 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
   private readonly stackSources: ObsArrayOf<D>[];
   private readonly stackOffsets: Int32Array;
   private readonly packedStack: boolean;
+  /** Batch rows the SIMD path assembles per pass in a chunk's scratch area (0: no SIMD path). */
+  private readonly kernelRows: number;
+  private scratch: GatherScratch | null = null;
   private readonly gammaPowers: Float64Array;
   private cachedBatch: ReplayBatch<D> | null = null;
 
@@ -177,7 +208,11 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
 
     const chunkBytes = config.storageChunkBytes ?? 2 ** 30;
     if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 2 ** 32) throw new RangeError(`ReplayBuffer: storageChunkBytes must be an integer in [1, 2^32], got ${chunkBytes}`);
-    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity, chunkBytes);
+    // Atari's case (uint8, one channel, 4 frames) packs a pixel's stack into one uint32 write,
+    // or, with wasm SIMD, 16 pixels at a time.
+    this.packedStack = this.dtype === 'uint8' && this.channels === 1 && this.frameStack === 4 && LITTLE_ENDIAN;
+    this.kernelRows = this.packedStack && config.simd !== false && stackKernelAvailable() ? KERNEL_ROWS : 0;
+    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity, chunkBytes, this.kernelRows * 2 * this.observationSize);
     this.actionStore = this.action.kind === 'discrete' ? new Int32Array(this.capacity) : new Float32Array(this.capacity * this.actionDim);
     this.rewardStore = new Float32Array(this.capacity);
     this.flagStore = new Uint8Array(this.capacity);
@@ -188,8 +223,6 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
 
     this.stackSources = new Array<ObsArrayOf<D>>(this.frameStack).fill(this.frames.chunks[0]!);
     this.stackOffsets = new Int32Array(this.frameStack);
-    // Atari's case (uint8, one channel, 4 frames) packs a pixel's stack into one uint32 write.
-    this.packedStack = this.dtype === 'uint8' && this.channels === 1 && this.frameStack === 4 && LITTLE_ENDIAN;
     this.gammaPowers = new Float64Array(this.nStep + 1);
     for (let i = 0; i <= this.nStep; i++) this.gammaPowers[i] = this.gamma ** i;
   }
@@ -359,7 +392,19 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     const o = this.frames.offsetOf(slot);
     const size = this.frameSize;
     if (typeof src === 'number') return f[o] === (this.dtype === 'uint8' ? src & 255 : Math.fround(src));
-    // Compare as stored (uint8 wraps, float32 rounds), so a frame matches its own stored copy.
+    // A whole uint8 frame into a SIMD store: copy it next to the frames, compare 16 bytes a step.
+    if (!stacked && this.frames.kernels.length > 0 && src instanceof Uint8Array && offset === 0 && src.length === size) {
+      const kernel = this.frames.kernels[this.frames.chunkIndexOf(slot)]!;
+      const vectorized = size - (size % KERNEL_LANES);
+      kernel.bytes.set(src, kernel.scratchOffset);
+      if (kernel.equal(o, kernel.scratchOffset, vectorized) === 0) return false;
+      return sameElements(f, o + vectorized, src, vectorized, size - vectorized);
+    }
+    // Same element type as stored: a plain element-wise loop.
+    if (!stacked && ((src instanceof Uint8Array && f instanceof Uint8Array) || (src instanceof Float32Array && f instanceof Float32Array))) {
+      return sameElements(f, o, src, offset, size);
+    }
+    // Otherwise compare as stored (uint8 wraps, float32 rounds), so a frame matches its stored copy.
     const u8 = this.dtype === 'uint8';
     if (!stacked) {
       for (let i = 0; i < size; i++) {
@@ -480,7 +525,8 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
 
   /**
    * Samples `batchSize` transitions (with replacement) into `out`, or into a batch owned by the
-   * buffer that the next call overwrites. Throws if nothing is sampleable yet (see `canSample`).
+   * buffer that the next call overwrites. Rows come sorted by storage slot (`indices` ascending).
+   * Throws if nothing is sampleable yet (see `canSample`).
    */
   sample(batchSize: number, out?: ReplayBatch<D>): ReplayBatch<D> {
     checkBatchSize(batchSize);
@@ -517,19 +563,22 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     batch.weights.fill(1, 0, batchSize);
   }
 
-  /** Fills observations, n-step rewards, flags and next observations for `batch.indices`. */
+  /**
+   * Fills observations, n-step rewards, flags and next observations for `batch.indices`, with rows
+   * sorted by slot (indices and weights move with their rows): then the rows whose frames share a
+   * storage chunk form runs, which that chunk's SIMD kernel stacks in its scratch area and which are
+   * copied out a run at a time. The order of rows in a minibatch carries no information.
+   */
   private gather(batchSize: number, batch: ReplayBatch<D>): void {
     const L = this.segmentLength;
-    const obsSize = this.observationSize;
-    const packed = this.packedStack && batch.observations.byteOffset % 4 === 0 && batch.nextObservations.byteOffset % 4 === 0;
-    const obs32 = packed ? new Uint32Array(batch.observations.buffer, batch.observations.byteOffset, batch.observations.length >>> 2) : null;
-    const next32 = packed ? new Uint32Array(batch.nextObservations.buffer, batch.nextObservations.byteOffset, batch.nextObservations.length >>> 2) : null;
-    const dim = this.actionDim;
+    const k = this.frameStack;
+    const sc = this.scratchFor(batchSize);
+    const kernels = this.frames.kernels;
+    // Pass 1: windows and stack slots per drawn sample, and its group.
     for (let b = 0; b < batchSize; b++) {
       const slot = batch.indices[b]!;
       const e = Math.floor(slot / L);
       const pos = this.positionOf(e, slot - e * L);
-      // n-step window: sum rewards until n steps or the end of the episode.
       let ret = 0;
       let m = 0;
       let flags = 0;
@@ -540,29 +589,115 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
         m++;
         if ((flags & DONE) !== 0) break;
       }
-      batch.rewards[b] = ret;
-      batch.discounts[b] = this.gammaPowers[m]!;
-      batch.terminated[b] = (flags & TERMINATED) !== 0 ? 1 : 0;
-      batch.truncated[b] = (flags & TERMINATED) === 0 && (flags & TRUNCATED) !== 0 ? 1 : 0;
-      if (dim === 1) batch.actions[b] = this.actionStore[slot]!;
-      else for (let i = 0; i < dim; i++) batch.actions[b * dim + i] = this.actionStore[slot * dim + i]!;
-      this.writeStack(e, pos, batch.observations, b * obsSize, obs32);
-      this.writeStack(e, pos + m, batch.nextObservations, b * obsSize, next32);
+      sc.indices[b] = slot;
+      sc.weights[b] = batch.weights[b]!;
+      sc.returns[b] = ret;
+      sc.windows[b] = m;
+      sc.flags[b] = flags;
+      this.stackSlots(e, pos, sc.slots, 2 * k * b);
+      this.stackSlots(e, pos + m, sc.slots, 2 * k * b + k);
+      let group = SCALAR_GROUP;
+      if (kernels.length > 0) {
+        group = this.frames.chunkIndexOf(sc.slots[2 * k * b]!);
+        for (let j = 1; j < 2 * k; j++) if (this.frames.chunkIndexOf(sc.slots[2 * k * b + j]!) !== group) group = SCALAR_GROUP;
+      }
+      sc.groups[b] = group;
+    }
+    // Pass 2: rows sorted by slot, so the batch does not depend on how storage is chunked and
+    // each chunk's rows form a run. Keys are slot · 2^22 + draw, exact in float64.
+    const keys = sc.keys.subarray(0, batchSize);
+    for (let b = 0; b < batchSize; b++) keys[b] = sc.indices[b]! * ORDER_SCALE + b;
+    keys.sort();
+    for (let r = 0; r < batchSize; r++) sc.order[r] = keys[r]! % ORDER_SCALE;
+    // Pass 3: scalar fields in row order.
+    const dim = this.actionDim;
+    for (let r = 0; r < batchSize; r++) {
+      const b = sc.order[r]!;
+      const slot = sc.indices[b]!;
+      const flags = sc.flags[b]!;
+      batch.indices[r] = slot;
+      batch.weights[r] = sc.weights[b]!;
+      batch.rewards[r] = sc.returns[b]!;
+      batch.discounts[r] = this.gammaPowers[sc.windows[b]!]!;
+      batch.terminated[r] = (flags & TERMINATED) !== 0 ? 1 : 0;
+      batch.truncated[r] = (flags & TERMINATED) === 0 && (flags & TRUNCATED) !== 0 ? 1 : 0;
+      if (dim === 1) batch.actions[r] = this.actionStore[slot]!;
+      else for (let i = 0; i < dim; i++) batch.actions[r * dim + i] = this.actionStore[slot * dim + i]!;
+    }
+    // Pass 4: stacks. Runs of rows whose frames share a chunk go through that chunk's kernel, up
+    // to kernelRows at a time; the rest through scalar code.
+    const obsSize = this.observationSize;
+    const packed = this.packedStack && batch.observations.byteOffset % 4 === 0 && batch.nextObservations.byteOffset % 4 === 0;
+    const obs32 = packed ? new Uint32Array(batch.observations.buffer, batch.observations.byteOffset, batch.observations.length >>> 2) : null;
+    const next32 = packed ? new Uint32Array(batch.nextObservations.buffer, batch.nextObservations.byteOffset, batch.nextObservations.length >>> 2) : null;
+    for (let r = 0; r < batchSize; ) {
+      const group = sc.groups[sc.order[r]!]!;
+      if (group === SCALAR_GROUP) {
+        const b = sc.order[r]!;
+        this.writeStack(sc.slots, 2 * k * b, batch.observations, r * obsSize, obs32);
+        this.writeStack(sc.slots, 2 * k * b + k, batch.nextObservations, r * obsSize, next32);
+        r++;
+        continue;
+      }
+      let end = r + 1;
+      while (end < batchSize && end - r < this.kernelRows && sc.groups[sc.order[end]!] === group) end++;
+      this.kernelStacks(kernels[group]!, batch, sc, r, end);
+      r = end;
     }
   }
 
-  /** Writes the stacked observation at absolute position `pos` of env e into `out` at `outOffset`. */
-  private writeStack(e: number, pos: number, out: ObsArrayOf<D>, outOffset: number, out32: Uint32Array | null): void {
+  /** Slots of the k frames (oldest first) of the stack at absolute position `pos` of env e. */
+  private stackSlots(e: number, pos: number, out: Int32Array, offset: number): void {
+    const k = this.frameStack;
+    const step = this.stepStore[this.slotOf(e, pos)]!;
+    // Frames before the episode's first are replaced by it.
+    const first = pos - (step < k - 1 ? step : k - 1);
+    for (let j = 0; j < k; j++) {
+      const p = pos - (k - 1 - j);
+      out[offset + j] = this.slotOf(e, p < first ? first : p);
+    }
+  }
+
+  /** Rows [r0, r1) of one chunk's group: the kernel stacks them in scratch, then one copy out per array. */
+  private kernelStacks(kernel: ChunkKernel, batch: ReplayBatch<D>, sc: GatherScratch, r0: number, r1: number): void {
+    const size = this.frameSize;
+    const obsSize = this.observationSize;
+    const vectorized = size - (size % KERNEL_LANES);
+    const mem = kernel.bytes;
+    const obsBase = kernel.scratchOffset;
+    const nextBase = obsBase + this.kernelRows * obsSize;
+    const slots = sc.slots;
+    for (let r = r0; r < r1; r++) {
+      const base = 8 * sc.order[r]!;
+      for (let half = 0; half < 2; half++) {
+        const o = base + 4 * half;
+        const a0 = this.frames.offsetOf(slots[o]!);
+        const a1 = this.frames.offsetOf(slots[o + 1]!);
+        const a2 = this.frames.offsetOf(slots[o + 2]!);
+        const a3 = this.frames.offsetOf(slots[o + 3]!);
+        const dst = (half === 0 ? obsBase : nextBase) + (r - r0) * obsSize;
+        kernel.interleave4(a0, a1, a2, a3, dst, vectorized);
+        for (let p = vectorized; p < size; p++) {
+          mem[dst + 4 * p] = mem[a0 + p]!;
+          mem[dst + 4 * p + 1] = mem[a1 + p]!;
+          mem[dst + 4 * p + 2] = mem[a2 + p]!;
+          mem[dst + 4 * p + 3] = mem[a3 + p]!;
+        }
+      }
+    }
+    const rows = r1 - r0;
+    (batch.observations as Uint8Array).set(mem.subarray(obsBase, obsBase + rows * obsSize), r0 * obsSize);
+    (batch.nextObservations as Uint8Array).set(mem.subarray(nextBase, nextBase + rows * obsSize), r0 * obsSize);
+  }
+
+  /** Scalar path: writes the stack whose frame slots are slots[offset .. offset + k) into `out`. */
+  private writeStack(slots: Int32Array, offset: number, out: ObsArrayOf<D>, outOffset: number, out32: Uint32Array | null): void {
     const k = this.frameStack;
     const size = this.frameSize;
-    const slot = this.slotOf(e, pos);
-    const step = this.stepStore[slot]!;
-    const first = pos - (step < k - 1 ? step : k - 1);
     const sources = this.stackSources;
     const offsets = this.stackOffsets;
     for (let j = 0; j < k; j++) {
-      const p = pos - (k - 1 - j);
-      const s = this.slotOf(e, p < first ? first : p);
+      const s = slots[offset + j]!;
       sources[j] = this.frames.chunkOf(s);
       offsets[j] = this.frames.offsetOf(s);
     }
@@ -595,6 +730,24 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
       if (c === 1) for (let p = 0; p < pixels; p++) out[dst + p * kc] = src[o + p]!;
       else for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) out[dst + p * kc + ch] = src[o + p * c + ch]!;
     }
+  }
+
+  /** Per-sample working arrays of `gather`, grown (never per call) to the largest batch seen. */
+  private scratchFor(batchSize: number): GatherScratch {
+    if (this.scratch === null || this.scratch.indices.length < batchSize) {
+      this.scratch = {
+        indices: new Int32Array(batchSize),
+        weights: new Float32Array(batchSize),
+        returns: new Float64Array(batchSize),
+        windows: new Int32Array(batchSize),
+        flags: new Uint8Array(batchSize),
+        groups: new Int32Array(batchSize),
+        order: new Int32Array(batchSize),
+        keys: new Float64Array(batchSize),
+        slots: new Int32Array(batchSize * 2 * this.frameStack),
+      };
+    }
+    return this.scratch;
   }
 
   private ownBatch(batchSize: number): ReplayBatch<D> {
@@ -740,7 +893,9 @@ function resolveConfig<D extends ObsDtype>(config: ReplayBufferConfig<D>): Resol
   const gamma = config.gamma ?? 0.99;
   const observationDtype = config.observationDtype ?? 'float32';
   const action = config.action ?? { kind: 'discrete' };
-  if (!Number.isInteger(config.capacity) || config.capacity < 1) throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${config.capacity}`);
+  if (!Number.isInteger(config.capacity) || config.capacity < 1 || config.capacity > 2 ** 31 - 1) {
+    throw new RangeError(`ReplayBuffer: capacity must be an integer in [1, 2^31), got ${config.capacity}`);
+  }
   if (!Array.isArray(config.observationShape)) throw new TypeError('ReplayBuffer: observationShape must be an array');
   checkShape(config.observationShape, 'ReplayBuffer observationShape');
   if (!isObsDtype(observationDtype)) throw new RangeError(`ReplayBuffer: observationDtype must be 'uint8' or 'float32', got ${String(observationDtype)}`);
@@ -807,6 +962,11 @@ export function parseRngState(x: unknown, path: string): RngState {
   return state;
 }
 
+function sameElements(a: ArrayLike<number>, aOffset: number, b: ArrayLike<number>, bOffset: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
+  return true;
+}
+
 function checkBatchSize(batchSize: number): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize >= ORDER_SCALE) throw new RangeError(`batch size must be an integer in [1, ${ORDER_SCALE}), got ${batchSize}`);
 }

@@ -110,9 +110,11 @@ export class Box extends Space<BoxArray> {
   }
 
   toString(): string {
+    // float32 bounds print at float32 precision (4.8, not 4.800000190734863), as numpy does.
+    const fmt = (v: number) => (this.dtype === 'float32' && Number.isFinite(v) ? String(Number(v.toPrecision(7))) : String(v));
     const bound = (a: Float64Array) => {
       const first = a[0] ?? 0;
-      return a.every((v) => v === first) ? String(first) : `[${Array.from(a.slice(0, 4)).join(', ')}${a.length > 4 ? ', …' : ''}]`;
+      return a.every((v) => v === first) ? fmt(first) : `[${Array.from(a.slice(0, 4), fmt).join(', ')}${a.length > 4 ? ', …' : ''}]`;
     };
     return `Box(${bound(this.low)}, ${bound(this.high)}, (${this.shape.join(', ')}${this.shape.length === 1 ? ',' : ''}), ${this.dtype})`;
   }

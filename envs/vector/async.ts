@@ -1,94 +1,27 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import type { EnvMetadata, EnvSpec, Info } from '../core.js';
-import { registeredIds, spec as registeredSpec } from '../registry.js';
+import { registeredIds } from '../registry.js';
 import { spaceFromJSON } from '../spaces/json.js';
 import type { Space } from '../spaces/space.js';
 import { writeActions } from './actions.js';
+import { checkAsyncOptions, type AsyncVectorEnvOptions } from './asyncOptions.js';
 import { batchLayoutSpace } from './batchSpace.js';
 import { allocBuffers, resetResult, stepResult, type BatchBuffers } from './buffers.js';
-import { describeEnvs, VectorEnvError } from './errors.js';
+import { combineErrors, describeEnvs, VectorEnvError } from './errors.js';
 import { slotLayout, type SlotLayout } from './layout.js';
-import { absoluteModuleRef } from './modules.js';
-import { checkNumEnvs, checkSeed, expandSeeds, resolveMode, type VectorEnvOptions } from './options.js';
-import {
-  CTRL_CMD,
-  CTRL_DONE,
-  CTRL_HAS_MSG,
-  CTRL_LENGTH,
-  CTRL_OP,
-  OP_CLOSE,
-  OP_RESET,
-  OP_STEP,
-  type ResetPayload,
-  type WorkerConfig,
-  type WorkerData,
-  type WorkerHello,
-  type WorkerRegistration,
-  type WorkerReply,
-  type WorkerSetup,
-} from './protocol.js';
+import { expandSeeds } from './options.js';
+import { CTRL_HAS_MSG, OP_CLOSE, OP_RESET, OP_STEP, type ResetPayload, type WorkerReply, type WorkerSetup } from './protocol.js';
 import type { AutoresetMode, BatchArray, VecResetOptions, VecResetResult, VecStepResult, VectorEnv } from './types.js';
+import { groups, hello, signal, spawn, waitAll, type Handle, type WorkerState } from './workers.js';
 
-export interface AsyncVectorEnvOptions extends VectorEnvOptions {
-  /** A registered env id; workers build it with the registry's makeAsync. */
-  id: string;
-  numEnvs: number;
-  /** Overrides of the registered kwargs (must be structured-cloneable). */
-  kwargs?: Record<string, unknown>;
-  /** Overrides the registered episode limit; null removes it. */
-  maxEpisodeSteps?: number | null;
-  /** Modules every worker imports first so that their register() calls run (paths relative to the cwd, or packages). */
-  imports?: string[];
-  /** Wrappers as 'module.js:Export' references, applied to every sub-env in order (see WrapperRef). */
-  wrappers?: string[];
-  /** Worker threads to spread the envs over, in contiguous groups (default: one per env). */
-  numWorkers?: number;
-  /** Longest wait for one reset or step, in ms (default 60 000); past it the vector env closes itself. */
-  timeoutMs?: number;
-  /** Longest wait for the workers to import their modules and build their envs, in ms (default 60 000). */
-  startTimeoutMs?: number;
-  /** The compiled worker script (default: worker.js next to this module, or dist/envs/vector/ when running from sources). */
-  workerScript?: string;
-}
-
-export interface WorkerState {
-  readonly envIndices: readonly number[];
-  readonly threadId: number;
-  readonly exited: boolean;
-  readonly exitCode: number | null;
-}
-
-interface Handle {
-  worker: Worker;
-  threadId: number;
-  ctrl: Int32Array;
-  port: MessagePort;
-  envIndices: number[];
-  seq: number;
-  exited: boolean;
-  exitCode: number | null;
-  crash: Error | null;
-}
+export type { AsyncVectorEnvOptions } from './asyncOptions.js';
+export type { WorkerState } from './workers.js';
 
 interface Batch {
   observationSpace: Space;
   actionSpace: Space;
   metadata: EnvMetadata;
   spec: EnvSpec | null;
-}
-
-type WaitResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-// Atomics.waitAsync (V8 ≥ 8.7, Node ≥ 16) is not in the ES2023 lib typings.
-const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitResult }).waitAsync;
-
-/** The compiled worker: next to this module in dist/, or in dist/ when this module runs from the TS sources. */
-export function defaultWorkerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return join(dirname(here), '..', '..', 'dist', 'envs', 'vector', 'worker.js');
-  return join(dirname(here), 'worker.js');
 }
 
 /**
@@ -146,11 +79,9 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
   }
 
   static async create<O extends BatchArray = BatchArray>(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv<O>> {
-    const cfg = checkOptions(opts);
-    const script = opts.workerScript ?? defaultWorkerScript();
-    if (!existsSync(script)) throw new Error(`AsyncVectorEnv: worker script ${script} not found; build the project first (npm run build)`);
+    const cfg = checkAsyncOptions(opts);
     const pending = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(script, { ...cfg.worker, envIndices }, pending));
+    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(cfg.script, { ...cfg.worker, envIndices }, pending));
     try {
       // An id registered here with a class or factory is the usual reason a worker can't find it.
       const hint = registeredIds().includes(cfg.worker.id)
@@ -262,14 +193,14 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}()`, fatal.flatMap((e) => e.envIndices));
     }
     if (fatal.length > 0) {
-      const err = combine(fatal);
+      const err = combineErrors(fatal);
       this.fatal = err;
       await this.close();
       throw err;
     }
     if (failed.length > 0) {
       this.needsReset = true;
-      throw combine(failed);
+      throw combineErrors(failed);
     }
   }
 
@@ -307,158 +238,3 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
   }
 }
 
-function signal(h: Handle, op: number): void {
-  Atomics.store(h.ctrl, CTRL_OP, op);
-  Atomics.store(h.ctrl, CTRL_HAS_MSG, 0);
-  h.seq = (h.seq + 1) | 0;
-  Atomics.store(h.ctrl, CTRL_CMD, h.seq);
-  Atomics.notify(h.ctrl, CTRL_CMD);
-}
-
-/**
- * Waits until every worker finished the op (each decrements `pending`, the last one notifies, so
- * this wakes once per op). Returns the errors of workers that died or ran out of time; a death
- * ends the wait at once, since the vector env then closes anyway.
- */
-async function waitAll(hs: readonly Handle[], pending: Int32Array, phase: string, timeoutMs: number): Promise<VectorEnvError[]> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const cur = Atomics.load(pending, 0);
-    const dead = hs.filter((h) => h.exited && Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
-    if (dead.length > 0) return dead.map((h) => deathError(h, `during ${phase}()`));
-    const busy = hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
-    if (busy.length === 0) return [];
-    const left = deadline - performance.now();
-    if (left <= 0)
-      return busy.map((h) => new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices));
-    const r = waitAsync(pending, 0, cur, left);
-    if (r.async) await r.value;
-  }
-}
-
-function deathError(h: Handle, when: string): VectorEnvError {
-  const why = h.crash ? `crashed: ${h.crash.message}` : `exited with code ${h.exitCode}`;
-  return new VectorEnvError(`${describeEnvs(h.envIndices)}: worker thread ${why} ${when}`, h.envIndices, { cause: h.crash ?? undefined });
-}
-
-function combine(errors: VectorEnvError[]): VectorEnvError {
-  if (errors.length === 1) return errors[0]!;
-  errors.sort((a, b) => a.envIndex - b.envIndex);
-  const indices = [...new Set(errors.flatMap((e) => e.envIndices))].sort((a, b) => a - b);
-  return new VectorEnvError(errors.map((e) => e.message).join('; '), indices, { cause: errors[0] });
-}
-
-function spawn(script: string, config: WorkerConfig, pending: Int32Array): Handle {
-  const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_LENGTH * Int32Array.BYTES_PER_ELEMENT));
-  const { port1, port2 } = new MessageChannel();
-  const data: WorkerData = { config, ctrl, pending, port: port2 };
-  const worker = new Worker(script, { workerData: data, transferList: [port2] });
-  const h: Handle = { worker, threadId: worker.threadId, ctrl, port: port1, envIndices: config.envIndices, seq: 0, exited: false, exitCode: null, crash: null };
-  worker.on('error', (err: Error) => {
-    h.crash = err;
-  });
-  worker.on('exit', (code: number) => {
-    h.exited = true;
-    h.exitCode = code;
-    port1.close();
-    Atomics.notify(pending, 0); // wakes waitAll()
-  });
-  return h;
-}
-
-function hello(h: Handle, timeoutMs: number, notFoundHint: string): Promise<Extract<WorkerHello, { kind: 'ready' }>> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      h.worker.off('message', onMessage);
-      h.worker.off('exit', onExit);
-    };
-    const onMessage = (m: WorkerHello) => {
-      done();
-      if (m.kind === 'ready') resolve(m);
-      else {
-        const cause = new Error(m.message);
-        if (m.stack !== undefined) cause.stack = m.stack;
-        const hint = /No env registered/.test(m.message) ? notFoundHint : '';
-        reject(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker could not build the env: ${m.message}${hint}`, h.envIndices, { cause }));
-      }
-    };
-    const onExit = () => {
-      done();
-      reject(deathError(h, 'while starting'));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker did not start within ${timeoutMs} ms`, h.envIndices));
-    }, timeoutMs);
-    h.worker.on('message', onMessage);
-    h.worker.on('exit', onExit);
-  });
-}
-
-/** Contiguous, near-equal groups of env indices. */
-function groups(numEnvs: number, numWorkers: number): number[][] {
-  const out: number[][] = [];
-  let next = 0;
-  for (let w = 0; w < numWorkers; w++) {
-    const size = Math.floor(numEnvs / numWorkers) + (w < numEnvs % numWorkers ? 1 : 0);
-    out.push(Array.from({ length: size }, () => next++));
-  }
-  return out;
-}
-
-function checkOptions(opts: AsyncVectorEnvOptions) {
-  if (!opts || typeof opts !== 'object') throw new TypeError('AsyncVectorEnv.create: expected an options object');
-  if (typeof opts.id !== 'string' || opts.id.length === 0) throw new TypeError('AsyncVectorEnv.create: id must be a registered env id');
-  checkNumEnvs(opts.numEnvs);
-  const numWorkers = opts.numWorkers ?? opts.numEnvs;
-  if (!Number.isInteger(numWorkers) || numWorkers < 1 || numWorkers > opts.numEnvs)
-    throw new RangeError(`AsyncVectorEnv.create: numWorkers must be an integer in [1, ${opts.numEnvs}], got ${String(numWorkers)}`);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
-  if (!(timeoutMs > 0)) throw new RangeError(`AsyncVectorEnv.create: timeoutMs must be positive, got ${String(timeoutMs)}`);
-  if (!(startTimeoutMs > 0)) throw new RangeError(`AsyncVectorEnv.create: startTimeoutMs must be positive, got ${String(startTimeoutMs)}`);
-  checkSeed(opts.seed, 'AsyncVectorEnv.create: seed');
-  const mode = resolveMode(opts.autoresetMode);
-  const strings = (xs: unknown, what: string): string[] => {
-    if (xs === undefined) return [];
-    if (!Array.isArray(xs) || xs.some((x) => typeof x !== 'string'))
-      throw new TypeError(
-        `AsyncVectorEnv.create: ${what} must be a list of module paths${what === 'wrappers' ? " ('module.js:Export'); functions can't reach worker threads" : ''}`,
-      );
-    return xs as string[];
-  };
-  const kwargs = opts.kwargs ?? {};
-  try {
-    structuredClone(kwargs);
-  } catch (err) {
-    throw new TypeError(`AsyncVectorEnv.create: kwargs can't be sent to worker threads: ${(err as Error).message}`);
-  }
-  const worker: Omit<WorkerConfig, 'envIndices'> = {
-    id: opts.id,
-    kwargs,
-    maxEpisodeSteps: opts.maxEpisodeSteps,
-    autoresetMode: mode,
-    imports: strings(opts.imports, 'imports').map(absoluteModuleRef),
-    wrappers: strings(opts.wrappers, 'wrappers').map(absoluteModuleRef),
-    registration: moduleRegistration(opts.id),
-  };
-  return { numEnvs: opts.numEnvs, numWorkers, timeoutMs, startTimeoutMs, mode, worker };
-}
-
-/** This thread's registration of `id` when its entry point is a module path, for the workers to repeat. */
-function moduleRegistration(id: string): WorkerRegistration | null {
-  let s: EnvSpec;
-  try {
-    s = registeredSpec(id);
-  } catch {
-    return null; // not registered here: the workers' imports may register it
-  }
-  if (typeof s.entryPoint !== 'string') return null;
-  const reg: WorkerRegistration = { id: s.id, entryPoint: s.entryPoint };
-  if (s.maxEpisodeSteps !== undefined) reg.maxEpisodeSteps = s.maxEpisodeSteps;
-  if (s.rewardThreshold !== undefined) reg.rewardThreshold = s.rewardThreshold;
-  if (s.nondeterministic !== undefined) reg.nondeterministic = s.nondeterministic;
-  if (s.kwargs !== undefined) reg.kwargs = s.kwargs;
-  return reg;
-}

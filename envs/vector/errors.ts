@@ -21,3 +21,11 @@ export class VectorEnvError extends Error {
 export function describeEnvs(indices: readonly number[]): string {
   return indices.length === 1 ? `env ${indices[0]}` : `envs ${indices.join(', ')}`;
 }
+
+/** One error for several (ordered by env index), or the error itself when alone. */
+export function combineErrors(errors: VectorEnvError[]): VectorEnvError {
+  if (errors.length === 1) return errors[0]!;
+  const sorted = [...errors].sort((a, b) => a.envIndex - b.envIndex);
+  const indices = [...new Set(sorted.flatMap((x) => x.envIndices))].sort((a, b) => a - b);
+  return new VectorEnvError(sorted.map((x) => x.message).join('; '), indices, { cause: sorted[0] });
+}

@@ -30,7 +30,8 @@ export type {
 } from './types.js';
 export { VectorEnvError } from './errors.js';
 export { SyncVectorEnv, type SyncVectorEnvOptions } from './sync.js';
-export { AsyncVectorEnv, defaultWorkerScript, type AsyncVectorEnvOptions, type WorkerState } from './async.js';
+export { AsyncVectorEnv, type AsyncVectorEnvOptions, type WorkerState } from './async.js';
+export { defaultWorkerScript } from './asyncOptions.js';
 export { makeVec, type MakeVecOptions } from './makeVec.js';
 export { batchSpace } from './batchSpace.js';
 export { mergeInfos } from './infos.js';

@@ -468,9 +468,9 @@ describe('AsyncVectorEnv', () => {
 
   it('times out on a stuck env and terminates its worker', async () => {
     const base = threadCount();
-    const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 0, failMode: 'hang', failAtStep: 1 }, timeoutMs: 1500 });
+    const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 0, failMode: 'hang', failAtStep: 1 }, timeoutMs: 4000 });
     await vec.reset({ seed: 0 });
-    await expect(vec.step([0, 0])).rejects.toThrow(/env 0: no answer to step\(\) within 1500 ms/);
+    await expect(vec.step([0, 0])).rejects.toThrow(/env 0: no answer to step\(\) within 4000 ms/);
     await vec.close();
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
     expect(threadCount()).toBe(base);
@@ -488,7 +488,8 @@ describe('AsyncVectorEnv', () => {
     const err = await stuck;
     expect(err).toBeInstanceOf(VectorEnvError);
     expect((err as Error).message).toMatch(/close\(\) was called during step\(\)/);
-    expect((err as VectorEnvError).envIndices).toEqual([1]);
+    // Env 1 hangs; env 0 may or may not have finished before its thread ended.
+    expect((err as VectorEnvError).envIndices).toContain(1);
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
     expect(threadCount()).toBe(base);
   });

@@ -1,0 +1,126 @@
+// Worker threads of AsyncVectorEnv as seen from the main thread: spawning, start-up handshake,
+// sending an op and waiting for all workers to finish it (see protocol.ts).
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { describeEnvs, VectorEnvError } from './errors.js';
+import { CTRL_CMD, CTRL_DONE, CTRL_HAS_MSG, CTRL_LENGTH, CTRL_OP, type WorkerConfig, type WorkerData, type WorkerHello } from './protocol.js';
+
+export interface WorkerState {
+  readonly envIndices: readonly number[];
+  readonly threadId: number;
+  readonly exited: boolean;
+  readonly exitCode: number | null;
+}
+
+/** The main thread's view of one worker and the envs it runs. */
+export interface Handle {
+  worker: Worker;
+  threadId: number;
+  ctrl: Int32Array;
+  port: MessagePort;
+  envIndices: number[];
+  seq: number;
+  exited: boolean;
+  exitCode: number | null;
+  crash: Error | null;
+}
+
+type WaitResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+// Atomics.waitAsync (V8 ≥ 8.7, Node ≥ 16) is not in the ES2023 lib typings.
+const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitResult }).waitAsync;
+
+/** Starts an op on a worker: OP, then a new CMD value, then a wake-up. */
+export function signal(h: Handle, op: number): void {
+  Atomics.store(h.ctrl, CTRL_OP, op);
+  Atomics.store(h.ctrl, CTRL_HAS_MSG, 0);
+  h.seq = (h.seq + 1) | 0;
+  Atomics.store(h.ctrl, CTRL_CMD, h.seq);
+  Atomics.notify(h.ctrl, CTRL_CMD);
+}
+
+/**
+ * Waits until every worker finished the op (each decrements `pending`, the last one notifies, so
+ * this wakes once per op). Returns the errors of workers that died or ran out of time; a death
+ * ends the wait at once, since the vector env then closes anyway.
+ */
+export async function waitAll(hs: readonly Handle[], pending: Int32Array, phase: string, timeoutMs: number): Promise<VectorEnvError[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const cur = Atomics.load(pending, 0);
+    const dead = hs.filter((h) => h.exited && Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
+    if (dead.length > 0) return dead.map((h) => deathError(h, `during ${phase}()`));
+    const busy = hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
+    if (busy.length === 0) return [];
+    const left = deadline - performance.now();
+    if (left <= 0)
+      return busy.map((h) => new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices));
+    const r = waitAsync(pending, 0, cur, left);
+    if (r.async) await r.value;
+  }
+}
+
+function deathError(h: Handle, when: string): VectorEnvError {
+  const why = h.crash ? `crashed: ${h.crash.message}` : `exited with code ${h.exitCode}`;
+  return new VectorEnvError(`${describeEnvs(h.envIndices)}: worker thread ${why} ${when}`, h.envIndices, { cause: h.crash ?? undefined });
+}
+
+/** Starts a worker; its exit (or crash) is recorded on the handle and wakes `waitAll`. */
+export function spawn(script: string, config: WorkerConfig, pending: Int32Array): Handle {
+  const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_LENGTH * Int32Array.BYTES_PER_ELEMENT));
+  const { port1, port2 } = new MessageChannel();
+  const data: WorkerData = { config, ctrl, pending, port: port2 };
+  const worker = new Worker(script, { workerData: data, transferList: [port2] });
+  const h: Handle = { worker, threadId: worker.threadId, ctrl, port: port1, envIndices: config.envIndices, seq: 0, exited: false, exitCode: null, crash: null };
+  worker.on('error', (err: Error) => {
+    h.crash = err;
+  });
+  worker.on('exit', (code: number) => {
+    h.exited = true;
+    h.exitCode = code;
+    port1.close();
+    Atomics.notify(pending, 0); // wakes waitAll()
+  });
+  return h;
+}
+
+/** Resolves with the worker's spaces once it has built its envs; rejects if it fails, dies or takes too long. */
+export function hello(h: Handle, timeoutMs: number, notFoundHint: string): Promise<Extract<WorkerHello, { kind: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      h.worker.off('message', onMessage);
+      h.worker.off('exit', onExit);
+    };
+    const onMessage = (m: WorkerHello) => {
+      done();
+      if (m.kind === 'ready') resolve(m);
+      else {
+        const cause = new Error(m.message);
+        if (m.stack !== undefined) cause.stack = m.stack;
+        const hint = /No env registered/.test(m.message) ? notFoundHint : '';
+        reject(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker could not build the env: ${m.message}${hint}`, h.envIndices, { cause }));
+      }
+    };
+    const onExit = () => {
+      done();
+      reject(deathError(h, 'while starting'));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new VectorEnvError(`${describeEnvs(h.envIndices)}: worker did not start within ${timeoutMs} ms`, h.envIndices));
+    }, timeoutMs);
+    h.worker.on('message', onMessage);
+    h.worker.on('exit', onExit);
+  });
+}
+
+/** Contiguous, near-equal groups of env indices. */
+export function groups(numEnvs: number, numWorkers: number): number[][] {
+  const out: number[][] = [];
+  let next = 0;
+  for (let w = 0; w < numWorkers; w++) {
+    const size = Math.floor(numEnvs / numWorkers) + (w < numEnvs % numWorkers ? 1 : 0);
+    out.push(Array.from({ length: size }, () => next++));
+  }
+  return out;
+}
+

@@ -4,7 +4,7 @@ import type { Env } from '../../envs/core.js';
 import type { Scene } from '../../envs/render/scene.js';
 import type { Space } from '../../envs/spaces/space.js';
 import { isExplainable, type ActionExplanation, type Agent } from '../../agents/agent.js';
-import type { ClientSet } from './clients.js';
+import type { ClientSet, ViewerClient } from './clients.js';
 import { FrameGrabber } from './frames.js';
 import { encodeFrame, type StepMessage } from './protocol.js';
 import type { Snapshot } from './snapshot.js';
@@ -77,10 +77,13 @@ export class StepPublisher {
     }
   }
 
-  /** Builds and sends the snapshot to the ready pages (nothing when none is ready). */
-  publish(snap: Snapshot, now: number): void {
-    if (!this.clients.anyReady(now)) {
-      this.clients.dropForAll();
+  /**
+   * Builds and sends the snapshot to the ready pages (nothing when none is ready), or only to
+   * `only` (a page that just connected and should see the current state).
+   */
+  publish(snap: Snapshot, now: number, only?: ViewerClient): void {
+    if (only ? !only.ready(now, this.clients.limits) : !this.clients.anyReady(now)) {
+      if (!only) this.clients.dropForAll();
       return;
     }
     const seq = ++this.seq >>> 0;
@@ -88,7 +91,8 @@ export class StepPublisher {
     const frame = this.grabber.grab(snap.observation, scene, this.opts.env);
     const msg = this.stepMessage(seq, snap, scene, frame !== null);
     const binary = frame ? encodeFrame(seq, frame.width, frame.height, frame.data) : null;
-    this.clients.broadcastFrame(JSON.stringify(msg), binary, now);
+    if (only) only.sendFrame(JSON.stringify(msg), binary, now);
+    else this.clients.broadcastFrame(JSON.stringify(msg), binary, now);
   }
 
   private stepMessage(seq: number, snap: Snapshot, scene: Scene | null, hasFrame: boolean): StepMessage {

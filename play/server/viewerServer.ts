@@ -81,7 +81,7 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
   if (typeof host !== 'string' || host.length === 0) throw new TypeError('startViewer: host must be a non-empty string');
   const port = o.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`startViewer: port must be an integer in 0..65535, got ${String(port)}`);
-  const mode = o.mode ?? (o.steps$ || hasStreamFactory ? 'stream' : 'watch');
+  const mode = o.mode ?? (o.steps$ || hasStreamFactory || !o.env ? 'stream' : 'watch');
   if (mode !== 'stream' && mode !== 'watch' && mode !== 'play') throw new TypeError(`startViewer: unknown mode '${String(mode)}'`);
   if (mode === 'stream' && o.steps$ && typeof o.steps$.subscribe !== 'function') throw new TypeError('startViewer: steps$ must be an Observable');
   if (mode !== 'stream' && (!o.env || typeof o.env.step !== 'function')) throw new TypeError(`startViewer: ${mode} mode needs an env`);
@@ -173,9 +173,12 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   const addCurvePoint = (p: CurvePoint): void => history.add(p);
   const hasMetrics = !!options.metrics$ || !!options.metricsFile;
 
+  // The loop's newest state (watch, play), for pages that connect while it waits.
+  let lastLoopSnapshot: Snapshot | null = null;
   // What the loop's states mean beyond the page: recording, and episode ends.
   const recorder = options.recorder ?? null;
   const observeLoop = (snap: Snapshot<O, A>): void => {
+    lastLoopSnapshot = snap as Snapshot;
     const step = snap.step;
     if (recorder) {
       if (!step) recorder.beginEpisode(snap.observation);
@@ -295,6 +298,8 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
       stepsPerSecond: st.stepsPerSecond,
     });
     sendTo(c, { type: 'metrics', reset: true, points: history.points() });
+    // The loop may be paused or waiting for a key: show the newcomer where it stands.
+    if (lastLoopSnapshot) publisher.publish(lastLoopSnapshot, performance.now(), c);
   });
   wss.on('error', (err) => r.logger.warn(`viewer: websocket server: ${err.message}`));
 
@@ -325,15 +330,15 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
         .pipe(
           map((rec) => toCurvePoint(rec, index++)),
           filter((p): p is CurvePoint => p !== null),
-          map((p) => {
-            addCurvePoint(p);
-            return p;
-          }),
           bufferTime(250, null, 500),
           filter((points) => points.length > 0),
         )
         .subscribe({
-          next: (points) => broadcast({ type: 'metrics', reset: false, points }),
+          // History and broadcast change together, so a page joining in between sees each point once.
+          next: (points) => {
+            for (const p of points) addCurvePoint(p);
+            broadcast({ type: 'metrics', reset: false, points });
+          },
           error: (err: unknown) => r.logger.warn(`viewer: metrics stream failed: ${(err as Error).message}`),
         }),
     );

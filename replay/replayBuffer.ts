@@ -371,6 +371,14 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     const dst = this.frames.chunkOf(slot);
     const o = this.frames.offsetOf(slot);
     const size = this.frameSize;
+    if (stacked && this.frames.kernels.length > 0) {
+      // A uint8 stack of 4: the kernel picks out the newest frame, then one copy within the memory.
+      const kernel = this.frames.kernels[this.frames.chunkIndexOf(slot)]!;
+      if (this.stage(kernel, src, offset, stacked)) {
+        kernel.bytes.copyWithin(o, kernel.scratchOffset, kernel.scratchOffset + size);
+        return;
+      }
+    }
     if (typeof src === 'number') {
       dst[o] = src;
     } else if (!stacked) {
@@ -387,18 +395,40 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     }
   }
 
+  /**
+   * SIMD stores: puts the newest frame of a whole uint8 input (a frame, or a stack of 4) at the
+   * start of the chunk's scratch area. False when the input is of another kind.
+   */
+  private stage(kernel: ChunkKernel, src: ObservationInput, offset: number, stacked: boolean): boolean {
+    if (!(src instanceof Uint8Array) || offset !== 0) return false;
+    const size = this.frameSize;
+    const at = kernel.scratchOffset;
+    if (!stacked) {
+      if (src.length !== size) return false;
+      kernel.bytes.set(src, at);
+      return true;
+    }
+    if (src.length !== 4 * size) return false;
+    kernel.bytes.set(src, at + size);
+    const vectorized = size - (size % KERNEL_LANES);
+    kernel.newest4(at + size, at, vectorized);
+    for (let p = vectorized; p < size; p++) kernel.bytes[at + p] = kernel.bytes[at + size + 4 * p + 3]!;
+    return true;
+  }
+
   private frameEquals(slot: number, src: ObservationInput, offset: number, stacked: boolean): boolean {
     const f = this.frames.chunkOf(slot);
     const o = this.frames.offsetOf(slot);
     const size = this.frameSize;
     if (typeof src === 'number') return f[o] === (this.dtype === 'uint8' ? src & 255 : Math.fround(src));
-    // A whole uint8 frame into a SIMD store: copy it next to the frames, compare 16 bytes a step.
-    if (!stacked && this.frames.kernels.length > 0 && src instanceof Uint8Array && offset === 0 && src.length === size) {
+    // SIMD store: stage the newest frame next to the frames, compare 16 bytes a step.
+    if (this.frames.kernels.length > 0) {
       const kernel = this.frames.kernels[this.frames.chunkIndexOf(slot)]!;
-      const vectorized = size - (size % KERNEL_LANES);
-      kernel.bytes.set(src, kernel.scratchOffset);
-      if (kernel.equal(o, kernel.scratchOffset, vectorized) === 0) return false;
-      return sameElements(f, o + vectorized, src, vectorized, size - vectorized);
+      if (this.stage(kernel, src, offset, stacked)) {
+        const vectorized = size - (size % KERNEL_LANES);
+        if (kernel.equal(o, kernel.scratchOffset, vectorized) === 0) return false;
+        return sameElements(kernel.bytes, o + vectorized, kernel.bytes, kernel.scratchOffset + vectorized, size - vectorized);
+      }
     }
     // Same element type as stored: a plain element-wise loop.
     if (!stacked && ((src instanceof Uint8Array && f instanceof Uint8Array) || (src instanceof Float32Array && f instanceof Float32Array))) {

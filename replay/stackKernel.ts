@@ -1,5 +1,6 @@
 // A WebAssembly SIMD kernel that interleaves four uint8 frames into one [H, W, 4] stack (the hot
-// loop of sampling stacked Atari observations) and compares frames (the continuity check of add). Scalar JavaScript manages ~3 ns a pixel here; with
+// loop of sampling stacked Atari observations), and for `add` compares frames and takes the newest
+// frame out of a stack. Scalar JavaScript manages ~3 ns a pixel here; with
 // 16-byte shuffles the kernel is ~10× faster. The module is assembled below from its opcodes (a
 // few hundred bytes, no toolchain), validated, and used only if this Node supports wasm SIMD.
 //
@@ -76,13 +77,36 @@ function moduleBytes(): Uint8Array {
     0x41, 1, // return 1
   ];
   const equalFunc = [...vec([[1, I32]]), ...equalBody, 0x0b];
+  // newest4(src, dst, n): dst[p] = src[4p + 3] for p in [0, n), n a multiple of 16: the newest frame
+  // of a stack of 4. Params 0..2, locals 3: i, 4: src + 4i, 5..6 v128 halves.
+  const NEWEST_LO = [3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0, 0, 0, 0, 0];
+  const HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+  const newestBody = [
+    0x02, 0x40, 0x03, 0x40,
+    ...localGet(3), ...localGet(2), 0x4f, 0x0d, 1,
+    ...localGet(0), ...localGet(3), 0x41, 2, 0x74, 0x6a, ...localSet(4),
+    ...localGet(4), ...v128Load(0), ...localGet(4), ...v128Load(16), ...shuffle(NEWEST_LO), ...localSet(5),
+    ...localGet(4), ...v128Load(32), ...localGet(4), ...v128Load(48), ...shuffle(NEWEST_LO), ...localSet(6),
+    ...localGet(1), ...localGet(3), 0x6a, ...localGet(5), ...localGet(6), ...shuffle(HALVES), ...v128Store(0),
+    ...localGet(3), 0x41, 16, 0x6a, ...localSet(3),
+    0x0c, 0,
+    0x0b, 0x0b,
+  ];
+  const newestFunc = [...vec([[2, I32], [2, V128]]), ...newestBody, 0x0b];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0], [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])]])),
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0],
+        [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])],
+        [0x60, ...vec([[I32], [I32], [I32]]), 0],
+      ]),
+    ),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 0x01]])), // imported memory, ≥ 1 page
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name('interleave4'), 0x00, 0], [...name('equal'), 0x00, 1]])),
-    ...section(10, vec([[...uleb(func.length), ...func], [...uleb(equalFunc.length), ...equalFunc]])),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(7, vec([[...name('interleave4'), 0x00, 0], [...name('equal'), 0x00, 1], [...name('newest4'), 0x00, 2]])),
+    ...section(10, vec([[...uleb(func.length), ...func], [...uleb(equalFunc.length), ...equalFunc], [...uleb(newestFunc.length), ...newestFunc]])),
   ]);
 }
 
@@ -111,6 +135,8 @@ export interface StackKernel {
   readonly interleave4: Interleave4;
   /** 1 if the n bytes (a multiple of 16) at a and at b are equal, else 0. */
   readonly equal: (a: number, b: number, n: number) => number;
+  /** dst[p] = src[4p + 3] for n pixels (a multiple of 16): the newest frame of a stack of 4. */
+  readonly newest4: (src: number, dst: number, n: number) => void;
 }
 
 let compiled: object | null | undefined;
@@ -147,5 +173,6 @@ export function createStackKernel(memory: WasmMemory): StackKernel | null {
   return {
     interleave4: instance.exports['interleave4'] as Interleave4,
     equal: instance.exports['equal'] as StackKernel['equal'],
+    newest4: instance.exports['newest4'] as StackKernel['newest4'],
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ReplayBuffer, type ReplayBatch } from '../../replay/index.js';
 import { stackKernelAvailable } from '../../replay/stackKernel.js';
 import { sampleAndCheck } from './check.js';
-import { EnvModel } from './model.js';
+import { EnvModel, expectedStack } from './model.js';
 
 /** Rows of a batch as comparable strings. */
 function rows(batch: ReplayBatch, obsSize: number): string[] {
@@ -96,5 +96,24 @@ describe('SIMD stacking of uint8 frames', () => {
       }
       expect(buffer.size).toBe(2);
     }
+  });
+
+  test('stacks as input: the kernel picks the newest frame, same samples as from single frames', () => {
+    const k = 4;
+    const one = { ...config, numEnvs: 1, capacity: 40, storageChunkBytes: undefined };
+    const fromFrames = new ReplayBuffer({ ...one, simd: false });
+    const fromStacks = new ReplayBuffer(one);
+    const model = new EnvModel({ numEnvs: 1, frameSize: 42, dtype: 'uint8', pEnd: 0.15, seed: 55 });
+    for (let i = 0; i < 90; i++) {
+      const s = model.step(0);
+      fromFrames.add(s);
+      // What a FrameStack wrapper hands out: the padded stack of the episode so far.
+      const ref = [...model.byObsId.values()].at(-1)!;
+      const stack = (t: number) => Uint8Array.from(expectedStack(EnvModel.stackIds(ref.episode, t, k), 42, 1, 'uint8'));
+      fromStacks.add({ ...s, observation: stack(ref.t), nextObservation: stack(ref.t + 1) });
+    }
+    expect(rows(fromStacks.sample(100), 168)).toEqual(rows(fromFrames.sample(100), 168));
+    expect(fromStacks.size).toBe(fromFrames.size);
+    sampleAndCheck(fromStacks, model, 'uint8');
   });
 });

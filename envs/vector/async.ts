@@ -12,7 +12,7 @@ import { slotLayout, type SlotLayout } from './layout.js';
 import { expandSeeds } from './options.js';
 import { CTRL_HAS_MSG, OP_CLOSE, OP_RESET, OP_STEP, type ResetPayload, type WorkerReply, type WorkerSetup } from './protocol.js';
 import type { AutoresetMode, BatchArray, VecResetOptions, VecResetResult, VecStepResult, VectorEnv } from './types.js';
-import { groups, hello, signal, spawn, waitAll, type Handle, type WorkerState } from './workers.js';
+import { groups, hello, signal, spawn, unfinished, waitAll, type Handle, type WorkerState } from './workers.js';
 
 export type { AsyncVectorEnvOptions } from './asyncOptions.js';
 export type { WorkerState } from './workers.js';
@@ -190,7 +190,8 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       this.busy = false;
     }
     if (fatal.length > 0 && this.closing && this.fatal === null) {
-      throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}()`, fatal.flatMap((e) => e.envIndices));
+      const cut = unfinished(this.handles);
+      throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}() (${describeEnvs(cut)} unfinished)`, cut);
     }
     if (fatal.length > 0) {
       const err = combineErrors(fatal);

@@ -58,6 +58,11 @@ export async function waitAll(hs: readonly Handle[], pending: Int32Array, phase:
   }
 }
 
+/** Indices of the envs whose worker has not finished the current op. */
+export function unfinished(hs: readonly Handle[]): number[] {
+  return hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq).flatMap((h) => h.envIndices);
+}
+
 function deathError(h: Handle, when: string): VectorEnvError {
   const why = h.crash ? `crashed: ${h.crash.message}` : `exited with code ${h.exitCode}`;
   return new VectorEnvError(`${describeEnvs(h.envIndices)}: worker thread ${why} ${when}`, h.envIndices, { cause: h.crash ?? undefined });

@@ -2,6 +2,7 @@
 // so they run on XNNPACK's fast conv instead of the back end's slow loop (input gradient) or not at
 // all (filter gradient, which the wasm back end lacks). NHWC only, as is the wasm Conv2D.
 import * as tf from '@tensorflow/tfjs';
+import { conv2dInputGradCol2im } from './col2im.js';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
 import { byteOffset, f32View } from './heap.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
@@ -136,12 +137,15 @@ function interleave(s: KernelScope, parts: tf.TensorInfo, strides: Pair, start: 
   return out;
 }
 
+export type InputGradMethod = 'auto' | 'conv' | 'col2im';
+
 export function conv2dInputGrad(
   backend: WasmBackendLike,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
   inputShape: [number, number, number, number],
   attrs: ConvAttrs,
+  method: InputGradMethod = 'auto',
 ): tf.TensorInfo {
   const dilations = pair(attrs.dilations);
   const strides = pair(attrs.strides);
@@ -153,6 +157,10 @@ export function conv2dInputGrad(
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if (method !== 'conv') {
+    const viaCols = conv2dInputGradCol2im(backend, dy, filter, info);
+    if (viaCols) return viaCols;
+  }
   const [ah, aw] = axes(info);
   return withScope(backend, (s) => {
     if (strides[0] === 1 && strides[1] === 1) {

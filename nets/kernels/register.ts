@@ -27,7 +27,7 @@ function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
 /** The kernels installed, with what each does; for docs, tests and the report. */
 export const wasmKernelOverrides: Readonly<Record<string, string>> = {
   Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped)',
-  Conv2DBackpropInput: 'replaced: forward conv of dy, split into stride² stride-1 sub-convs, interleaved',
+  Conv2DBackpropInput: 'replaced: dy @ W^T then a SIMD scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
   DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
   DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',
   BatchMatMul: 'replaced when transposed: explicit transpose of the cheaper side, then plain a @ b',

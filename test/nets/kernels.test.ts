@@ -171,6 +171,12 @@ describe('wasm kernels', () => {
     [1, 14, 2, 4, 3, [3, 2], 'valid'],
     [2, 10, 2, 3, 3, 2, [[0, 0], [2, 1], [0, 3], [0, 0]]],
     [1, 9, 2, 3, 2, 1, [[0, 0], [1, 0], [2, 2], [0, 0]]],
+    // channels divisible by 4: the input gradient goes through dy @ W^T and col2im
+    [2, 9, 8, 3, 5, 1, 'valid'],
+    [2, 9, 4, 3, 5, 1, 'same'],
+    [2, 12, 4, 4, 6, 2, 'valid'],
+    [1, 13, 8, 5, 3, 3, 'same'],
+    [2, 10, 4, 3, 3, [2, 1], [[0, 0], [1, 2], [0, 1], [0, 0]]],
   ];
 
   it.each(convCases)('conv2d gradients match cpu: batch %i, %i², inC %i, k %i, outC %i, stride %j, pad %j', async (n, s, c, k, o, stride, pad) => {
@@ -202,18 +208,19 @@ describe('wasm kernels', () => {
 
   // tfjs's gradients refuse dilations, and cpu's backprop kernels ignore them: check the kernels
   // called directly against naive loops.
-  const dilatedCases: Array<[boolean, number, number, Pad]> = [
-    [false, 2, 3, 'valid'],
-    [false, 2, 3, 'same'],
-    [false, 3, 2, 'same'],
-    [true, 2, 3, 'same'],
-    [true, 2, 2, 'valid'],
+  const dilatedCases: Array<[boolean, number, number, Pad, number]> = [
+    [false, 2, 3, 'valid', 3],
+    [false, 2, 3, 'same', 3],
+    [false, 3, 2, 'same', 3],
+    [false, 2, 3, 'same', 4], // col2im route
+    [true, 2, 3, 'same', 3],
+    [true, 2, 2, 'valid', 3],
   ];
 
-  it.each(dilatedCases)('dilated gradient kernels (depthwise %s, dilation %i, k %i, %j) match naive loops', async (depthwise, d, k, pad) => {
+  it.each(dilatedCases)('dilated gradient kernels (depthwise %s, dilation %i, k %i, %j, %i channels) match naive loops', async (depthwise, d, k, pad, c) => {
     await selectBackend('wasm');
-    const xs: Shape4 = [2, 11, 10, 3];
-    const ws: Shape4 = [k, k, 3, 2];
+    const xs: Shape4 = [2, 11, 10, c];
+    const ws: Shape4 = [k, k, c, 2];
     const info = tf.backend_util.computeConv2DInfo(xs, ws, 1, d, pad, undefined, depthwise);
     const xv = values(size(xs), 4);
     const wv = values(size(ws), 5);

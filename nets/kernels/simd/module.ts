@@ -16,6 +16,8 @@ export interface SimdKernels {
   colSum(x: number, out: number, rows: number, rowBytes: number): void;
   /** dst[j, i] = src[i, j] for a rows x cols float matrix, both multiples of 4. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  /** dst[i] += src[i] over `bytes` (a multiple of 16). */
+  addInto(dst: number, src: number, bytes: number): void;
 }
 
 const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
@@ -125,6 +127,16 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
+function addInto(): FuncDef {
+  const [dst, src, bytes, i] = [0, 1, 2, 3];
+  return {
+    name: 'addInto',
+    params: [I32, I32, I32],
+    locals: [I32],
+    body: loop16(i, bytes, [addr(dst, i), addr(dst, i), op.load, addr(src, i), op.load, op.add, op.store]),
+  };
+}
+
 /** 4x4 blocks: four row loads, eight lane shuffles, four column stores. */
 function transpose(): FuncDef {
   const [src, dst, rows, cols] = [0, 1, 2, 3];
@@ -175,7 +187,7 @@ let compiled: object | null | undefined;
 
 /** The module's bytes, for tests and validation. */
 export function simdModuleBytes(): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum(), transpose()]);
+  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto()]);
 }
 
 function compile(): object | null {

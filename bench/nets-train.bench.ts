@@ -1,0 +1,261 @@
+// Train-step cost (forward, backward, optimizer) per back end, for a Nature CNN at batch 32 x 84x84x4
+// and an mlp 4-64-64-2 at batch 64, plus the op-by-op profile of the Nature-CNN step on wasm, with
+// pixelgym's kernels and fused Adam ("pixelgym") and with the stock wasm kernels and tf.train.adam
+// ("stock"; only the kernels wasm lacks stay ours, or it could not train at all).
+//
+// Timings are wall-clock and process CPU time (process.cpuUsage): on a shared machine the wall clock
+// includes time spent waiting for a core, CPU time mostly does not. Medians and minimums are given;
+// the load average is recorded next to them. Per-kernel figures are the minimum over several
+// profiled steps. The cpu back end only runs the mlp (a Nature-CNN step there takes ~30 s): set
+// PIXELGYM_BENCH_CPU_CNN=1 to time one.
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import { registerWasmKernels, selectBackend, unregisterWasmKernels } from '../nets/backend.js';
+import { makeOptimizer } from '../nets/optim.js';
+import { median, writeResults } from './util.js';
+
+type Variant = 'pixelgym' | 'stock';
+
+interface Timing {
+  steps: number;
+  wallMs: { median: number; min: number };
+  cpuMs: { median: number; min: number };
+}
+
+interface KernelRow {
+  kernel: string;
+  inputShapes: string;
+  calls: number;
+  cpuMs: number;
+  wallMs: number;
+}
+
+const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+function natureCnn(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [84, 84, 4], filters: 32, kernelSize: 8, strides: 4, activation: 'relu' }));
+  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 4, strides: 2, activation: 'relu' }));
+  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, strides: 1, activation: 'relu' }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 512, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: 6 }));
+  return m;
+}
+
+function mlp(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.dense({ inputShape: [4], units: 64, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: 64, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: 2 }));
+  return m;
+}
+
+interface Net {
+  model: tf.LayersModel;
+  x: tf.Tensor;
+  y: tf.Tensor;
+  optimizer: tf.Optimizer;
+  step: () => void;
+  dispose: () => void;
+}
+
+function makeNet(kind: 'natureCnn' | 'mlp', variant: Variant): Net {
+  const model = kind === 'natureCnn' ? natureCnn() : mlp();
+  const batch = kind === 'natureCnn' ? 32 : 64;
+  const inShape = kind === 'natureCnn' ? [batch, 84, 84, 4] : [batch, 4];
+  const x = tf.randomUniform(inShape, 0, 1, 'float32', 1);
+  const y = tf.randomNormal([batch, kind === 'natureCnn' ? 6 : 2], 0, 1, 'float32', 2);
+  const optimizer =
+    variant === 'pixelgym'
+      ? makeOptimizer({ type: 'adam', learningRate: 1e-4 })
+      : tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor) as tf.Scalar);
+    optimizer.applyGradients(grads);
+    value.dataSync(); // waits for the step on asynchronous back ends
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  return {
+    model,
+    x,
+    y,
+    optimizer,
+    step,
+    dispose: () => {
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+function time(step: () => void, repeats: number, warmup: number): Timing {
+  for (let i = 0; i < warmup; i++) step();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    step();
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  return {
+    steps: repeats,
+    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
+    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
+  };
+}
+
+/** Per-kernel CPU and wall ms of one step, minimum over `repeats` profiled steps, biggest first. */
+async function profile(step: () => void, repeats: number): Promise<{ rows: KernelRow[]; totalCpuMs: number }> {
+  const backend = tf.backend() as unknown as { time(f: () => void): Promise<{ kernelMs: number }> };
+  const original = backend.time.bind(backend);
+  let walls: number[] = [];
+  backend.time = async (f) => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    f();
+    walls.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    return { kernelMs: (d.user + d.system) / 1000 };
+  };
+  const best = new Map<string, KernelRow>();
+  try {
+    for (let r = 0; r < repeats; r++) {
+      walls = [];
+      const info = await tf.profile(step);
+      const rows = new Map<string, KernelRow>();
+      for (let i = 0; i < info.kernels.length; i++) {
+        const k = info.kernels[i]!;
+        const shapes = JSON.stringify(k.inputShapes);
+        const key = `${k.name} ${shapes}`;
+        const row = rows.get(key) ?? { kernel: k.name, inputShapes: shapes, calls: 0, cpuMs: 0, wallMs: 0 };
+        row.calls++;
+        row.cpuMs += Number(await k.kernelTimeMs);
+        row.wallMs += walls.length === info.kernels.length ? walls[i]! : 0;
+        rows.set(key, row);
+      }
+      for (const [key, row] of rows) {
+        const b = best.get(key);
+        if (!b) best.set(key, { ...row });
+        else {
+          b.cpuMs = Math.min(b.cpuMs, row.cpuMs);
+          b.wallMs = Math.min(b.wallMs, row.wallMs);
+        }
+      }
+    }
+  } finally {
+    backend.time = original;
+  }
+  const rows = [...best.values()]
+    .map((r) => ({ ...r, cpuMs: round(r.cpuMs), wallMs: round(r.wallMs) }))
+    .sort((a, b) => b.cpuMs - a.cpuMs);
+  return { rows, totalCpuMs: round(rows.reduce((s, r) => s + r.cpuMs, 0), 1) };
+}
+
+function setVariant(variant: Variant): void {
+  if (variant === 'pixelgym') registerWasmKernels();
+  else unregisterWasmKernels();
+}
+
+function print(label: string, t: Timing): void {
+  console.log(
+    `${label.padEnd(34)} wall median ${t.wallMs.median.toFixed(2)} ms (min ${t.wallMs.min.toFixed(2)}), ` +
+      `cpu median ${t.cpuMs.median.toFixed(2)} ms (min ${t.cpuMs.min.toFixed(2)}), ${t.steps} steps`,
+  );
+}
+
+function printProfile(label: string, p: { rows: KernelRow[]; totalCpuMs: number }, top = 20): void {
+  console.log(`\n${label}: kernels sum to ${p.totalCpuMs} ms CPU (per-kernel minimum over profiled steps)`);
+  for (const r of p.rows.slice(0, top)) {
+    console.log(`  ${r.cpuMs.toFixed(2).padStart(8)} cpu ${r.wallMs.toFixed(2).padStart(8)} wall  x${r.calls}  ${r.kernel} ${r.inputShapes}`);
+  }
+}
+
+/** Optimizer step alone over the Nature-CNN parameter shapes, on wasm. */
+function optimizerOnly(variant: Variant): Timing {
+  setVariant(variant);
+  const shapes = [[8, 8, 4, 32], [32], [4, 4, 32, 64], [64], [3, 3, 64, 64], [64], [3136, 512], [512], [512, 6], [6]];
+  const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, 'float32', 10 + i)));
+  const grads: tf.NamedTensorMap = {};
+  vars.forEach((v, i) => (grads[v.name] = tf.randomNormal(v.shape, 0, 0.01, 'float32', 20 + i)));
+  const opt = variant === 'pixelgym' ? makeOptimizer({ type: 'adam', learningRate: 1e-4 }) : tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+  const t = time(() => opt.applyGradients(grads), 15, 3);
+  opt.dispose();
+  tf.dispose([...vars, ...Object.values(grads)]);
+  return t;
+}
+
+export async function main(): Promise<void> {
+  const loadBefore = os.loadavg();
+  const results: Record<string, unknown> = {};
+  const backends: Record<string, unknown> = {};
+
+  // wasm: both variants, both nets, and the profiles.
+  await selectBackend('wasm');
+  const wasm: Record<string, unknown> = {};
+  const profiles: Record<string, unknown> = {};
+  for (const variant of ['pixelgym', 'stock'] as const) {
+    setVariant(variant);
+    const cnn = makeNet('natureCnn', variant);
+    const tensors = tf.memory().numTensors;
+    const cnnTime = time(cnn.step, variant === 'pixelgym' ? 20 : 10, 3);
+    print(`wasm natureCnn b32 (${variant})`, cnnTime);
+    const prof = await profile(cnn.step, 5);
+    profiles[variant] = { totalCpuMs: prof.totalCpuMs, top: prof.rows.slice(0, 30) };
+    printProfile(`wasm natureCnn step profile (${variant})`, prof);
+    const leaked = tf.memory().numTensors - tensors;
+    cnn.dispose();
+    const net = makeNet('mlp', variant);
+    const mlpTime = time(net.step, 300, 30);
+    print(`wasm mlp 4-64-64-2 b64 (${variant})`, mlpTime);
+    net.dispose();
+    wasm[variant] = { natureCnnBatch32: cnnTime, mlpBatch64: mlpTime, tensorsLeakedPerRun: leaked };
+  }
+  wasm['adamOnlyNatureCnnParams'] = { pixelgym: optimizerOnly('pixelgym'), stock: optimizerOnly('stock') };
+  setVariant('pixelgym');
+  backends['wasm'] = wasm;
+
+  // cpu: the mlp; the Nature CNN only on request.
+  await selectBackend('cpu');
+  const cpuNet = makeNet('mlp', 'pixelgym');
+  const cpuMlp = time(cpuNet.step, 100, 10);
+  print('cpu mlp 4-64-64-2 b64', cpuMlp);
+  cpuNet.dispose();
+  let cpuCnn: Timing | string = 'skipped (~30 s a step); set PIXELGYM_BENCH_CPU_CNN=1';
+  if (process.env['PIXELGYM_BENCH_CPU_CNN'] === '1') {
+    const cnn = makeNet('natureCnn', 'pixelgym');
+    cpuCnn = time(cnn.step, 1, 0);
+    print('cpu natureCnn b32', cpuCnn);
+    cnn.dispose();
+  }
+  backends['cpu'] = { mlpBatch64: cpuMlp, natureCnnBatch32: cpuCnn };
+
+  // tensorflow (tfjs-node), when installed.
+  try {
+    await selectBackend('tensorflow');
+    const tfNet = makeNet('mlp', 'pixelgym');
+    const tfMlp = time(tfNet.step, 300, 30);
+    tfNet.dispose();
+    const cnn = makeNet('natureCnn', 'pixelgym');
+    const tfCnn = time(cnn.step, 20, 3);
+    cnn.dispose();
+    backends['tensorflow'] = { mlpBatch64: tfMlp, natureCnnBatch32: tfCnn };
+  } catch (err) {
+    backends['tensorflow'] = `unavailable: ${(err as Error).message.split('.')[0]}`;
+  }
+  await selectBackend('wasm');
+
+  results['backends'] = backends;
+  results['natureCnnWasmProfile'] = profiles;
+  results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };
+  results['notes'] =
+    'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +
+    'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam.';
+  const path = writeResults('nets.json', 'train', results);
+  console.log(`\nload average before ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(`wrote ${path}`);
+}

@@ -31,7 +31,13 @@ export function allocBuffers(numEnvs: number, obs: SlotLayout, act: SlotLayout, 
 }
 
 function batched<T extends BatchArray>(a: T, copy: boolean): T {
-  return copy ? (a.slice() as T) : a;
+  // The copy constructor is several times faster than slice() on small arrays, and always gives
+  // a plain (not shared) buffer.
+  if (!copy) return a;
+  if (a instanceof Float32Array) return new Float32Array(a) as T;
+  if (a instanceof Float64Array) return new Float64Array(a) as T;
+  if (a instanceof Uint8Array) return new Uint8Array(a) as T;
+  return new Int32Array(a) as T;
 }
 
 export function resetResult(bufs: BatchBuffers, numEnvs: number, infos: ReadonlyArray<Info | null>, copy: boolean): VecResetResult {

@@ -6,7 +6,7 @@ import { selectBackend } from '../../nets/backend.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelOverrides, wasmKernelsRegistered } from '../../nets/kernels/register.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
-import { batchedSwap } from '../../nets/kernels/transpose.js';
+import { transposePlan } from '../../nets/kernels/transpose.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -331,8 +331,11 @@ describe('wasm kernels', () => {
     [[2, 1, 8, 4], [0, 3, 2, 1]], // unit axis dropped: a batched swap
     [[8, 6], [1, 0]], // 6 columns: generic kernel
     [[4, 8, 3], [1, 0, 2]], // inner block of 3: generic kernel
-    [[4, 6, 6, 8], [3, 1, 2, 0]],
+    [[4, 8, 12], [1, 0, 2]], // block transpose
+    [[4, 6, 6, 8], [3, 1, 2, 0]], // reversal, two passes
+    [[6, 6, 6, 8], [3, 1, 2, 0]], // reversal with a = 6: generic kernel
     [[4, 6, 6, 8], [1, 2, 0, 3]],
+    [[3, 5, 4, 2, 8], [0, 2, 1, 3, 4]], // batched block transpose
   ])('transpose of %j by %j matches cpu', async (shape, perm) => {
     const run = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
       on(backend, () => [tf.transpose(tf.tensor(values(size(shape), 19), shape), perm)]);
@@ -406,13 +409,14 @@ describe('wasm kernels', () => {
 });
 
 describe('transpose plans', () => {
-  it('recognizes (batched) matrix transposes after dropping unit axes and merging runs', () => {
-    expect(batchedSwap([3136, 512], [1, 0])).toEqual({ batch: 1, rows: 3136, cols: 512, inner: 1 });
-    expect(batchedSwap([2, 5, 7], [0, 2, 1])).toEqual({ batch: 2, rows: 5, cols: 7, inner: 1 });
-    expect(batchedSwap([32, 20, 20, 32], [1, 2, 0, 3])).toEqual({ batch: 1, rows: 32, cols: 400, inner: 32 });
-    expect(batchedSwap([1, 5, 7], [0, 2, 1])).toEqual({ batch: 1, rows: 5, cols: 7, inner: 1 });
-    expect(batchedSwap([4, 5, 6], [2, 1, 0])).toBeNull();
-    expect(batchedSwap([4, 5], [0, 1])).toBeNull();
+  it('recognizes swaps and three-group reversals after dropping unit axes and merging runs', () => {
+    expect(transposePlan([3136, 512], [1, 0])).toEqual({ kind: 'swap', batch: 1, rows: 3136, cols: 512, inner: 1 });
+    expect(transposePlan([2, 5, 7], [0, 2, 1])).toEqual({ kind: 'swap', batch: 2, rows: 5, cols: 7, inner: 1 });
+    expect(transposePlan([32, 20, 20, 32], [1, 2, 0, 3])).toEqual({ kind: 'swap', batch: 1, rows: 32, cols: 400, inner: 32 });
+    expect(transposePlan([1, 5, 7], [0, 2, 1])).toEqual({ kind: 'swap', batch: 1, rows: 5, cols: 7, inner: 1 });
+    expect(transposePlan([32, 84, 84, 4], [3, 1, 2, 0])).toEqual({ kind: 'reverse3', a: 32, b: 7056, c: 4 });
+    expect(transposePlan([4, 5, 6, 7], [3, 2, 1, 0])).toBeNull();
+    expect(transposePlan([4, 5], [0, 1])).toBeNull();
   });
 });
 

@@ -18,6 +18,8 @@ export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   /** dst[i] += src[i] over `bytes` (a multiple of 16). */
   addInto(dst: number, src: number, bytes: number): void;
+  /** dst[c, r, :] = src[r, c, :] for rows x cols blocks of `innerBytes` (a multiple of 16). */
+  blockTranspose(src: number, dst: number, rows: number, cols: number, innerBytes: number): void;
 }
 
 const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
@@ -137,6 +139,36 @@ function addInto(): FuncDef {
   };
 }
 
+function blockTranspose(): FuncDef {
+  const [src, dst, rows, cols, inner] = [0, 1, 2, 3, 4];
+  const [r, c, from, to, k] = [5, 6, 7, 8, 9];
+  return {
+    name: 'blockTranspose',
+    params: [I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32],
+    body: [
+      op.i32(0), op.set(r),
+      op.get(src), op.set(from),
+      op.block, op.loop,
+      op.get(r), op.get(rows), op.i32GeU, op.brIf(1),
+      // to = dst + r*inner; then += rows*inner per column
+      op.get(dst), op.get(r), op.get(inner), op.i32Mul, op.i32Add, op.set(to),
+      op.i32(0), op.set(c),
+      op.block, op.loop,
+      op.get(c), op.get(cols), op.i32GeU, op.brIf(1),
+      ...loop16(k, inner, [addr(to, k), addr(from, k), op.load, op.store]),
+      op.get(from), op.get(inner), op.i32Add, op.set(from),
+      op.get(to), op.get(rows), op.get(inner), op.i32Mul, op.i32Add, op.set(to),
+      op.get(c), op.i32(1), op.i32Add, op.set(c),
+      op.br(0),
+      op.end, op.end,
+      op.get(r), op.i32(1), op.i32Add, op.set(r),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
 /** 4x4 blocks: four row loads, eight lane shuffles, four column stores. */
 function transpose(): FuncDef {
   const [src, dst, rows, cols] = [0, 1, 2, 3];
@@ -187,7 +219,7 @@ let compiled: object | null | undefined;
 
 /** The module's bytes, for tests and validation. */
 export function simdModuleBytes(): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto()]);
+  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose()]);
 }
 
 function compile(): object | null {

@@ -8,6 +8,9 @@
 //   1M, tiny observations; target ≤ 200 µs).
 // The machine is shared by several engineers: wall-clock figures are medians and also given per
 // CPU-µs of this process where it matters.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng } from '../envs/rng.js';
 import { PrioritizedReplayBuffer, ReplayBuffer } from '../replay/index.js';
 import { median, writeResults } from './util.js';
@@ -67,7 +70,8 @@ function memory(): { result: Record<string, unknown>; buffer: ReplayBuffer } {
     method:
       `ReplayBuffer(capacity ${MEM_CAPACITY}, [84,84,1] uint8, frameStack 4) filled with ${MEM_CAPACITY * 1.1} transitions (episodes of ~1000 steps); ` +
       `process.memoryUsage() rss and arrayBuffers before construction and after filling (gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'forced' : 'not exposed'}); ` +
-      `bytes per transition = delta / buffer.size; 1M figure = bytes per transition × 1e6 (storage is linear in capacity: one slot per frame)`,
+      `bytes per transition = delta / buffer.size; 1M figure = bytes per transition × 1e6 (storage is linear in capacity: one slot per frame, ` +
+      `plus a 3.6 MB SIMD scratch area per 1 GiB chunk). The frames live in wasm memories, which rss counts and arrayBuffers does not.`,
     capacity: MEM_CAPACITY,
     storedTransitions: buffer.size,
     rssDeltaBytes: rssDelta,
@@ -109,6 +113,66 @@ function sampleSpeed(buffer: ReplayBuffer): Record<string, unknown> {
   };
   console.log('sample', result);
   return result;
+}
+
+/** CPU µs per sample(32) call, SIMD kernel against the scalar path, on equal 20k buffers. */
+function simdVersusScalar(): Record<string, unknown> {
+  const cpuPerCall = (simd: boolean): number => {
+    const rng = new Rng(2);
+    const buffer = new ReplayBuffer({ capacity: 20_000, observationShape: [84, 84, 1], observationDtype: 'uint8', frameStack: STACK, seed: 2, simd });
+    fill(buffer, 22_000, framePool(64, rng), rng);
+    const out = buffer.createBatch(BATCH);
+    for (let i = 0; i < 100; i++) buffer.sample(BATCH, out);
+    const reps = 500;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) buffer.sample(BATCH, out);
+    const c = process.cpuUsage(c0);
+    return +((c.user + c.system) / reps).toFixed(1);
+  };
+  const simd = cpuPerCall(true);
+  const scalar = cpuPerCall(false);
+  const result = {
+    method: 'CPU µs per sample(32, out) call (obs + next obs, [84,84,4] uint8), 500 calls on a 20k buffer, with and without the wasm SIMD kernel',
+    simdCpuMicros: simd,
+    scalarCpuMicros: scalar,
+    speedup: +(scalar / simd).toFixed(1),
+  };
+  console.log('simdVersusScalar', result);
+  return result;
+}
+
+/** Streams the filled 100k buffer (~0.7 GB) to disk and back; checks the loaded copy samples alike. */
+function saveAndLoad(buffer: ReplayBuffer): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'pixelgym-replay-bench-'));
+  try {
+    const path = join(dir, 'replay.bin');
+    const rss0 = process.memoryUsage().rss;
+    let t0 = performance.now();
+    buffer.save(path);
+    const saveMs = performance.now() - t0;
+    const rssAfterSave = process.memoryUsage().rss;
+    const bytes = statSync(path).size;
+    const copy = new ReplayBuffer({ capacity: MEM_CAPACITY, observationShape: [84, 84, 1], observationDtype: 'uint8', frameStack: STACK, seed: 99 });
+    t0 = performance.now();
+    copy.loadFrom(path);
+    const loadMs = performance.now() - t0;
+    const a = buffer.sample(BATCH);
+    const same = Buffer.from(a.observations).equals(Buffer.from(copy.sample(BATCH).observations));
+    const result = {
+      method: 'save() of the filled 100k buffer (streamed in ≤ 64 MB pieces with CRC32, temp file + rename), then loadFrom() into a fresh buffer (size and CRC pass, then read), wall clock',
+      fileBytes: bytes,
+      saveMs: Math.round(saveMs),
+      saveMBps: Math.round(bytes / 1e6 / (saveMs / 1000)),
+      loadMs: Math.round(loadMs),
+      loadMBps: Math.round(bytes / 1e6 / (loadMs / 1000)),
+      rssGrowthDuringSaveBytes: rssAfterSave - rss0,
+      loadedSamplesIdentical: same,
+    };
+    console.log('saveAndLoad', result);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function prioritized(): Record<string, unknown> {
@@ -160,5 +224,7 @@ export async function main(): Promise<void> {
   const { result: mem, buffer } = memory();
   writeResults('replay.json', 'memory', mem);
   writeResults('replay.json', 'sample', sampleSpeed(buffer));
+  writeResults('replay.json', 'saveAndLoad', saveAndLoad(buffer));
+  writeResults('replay.json', 'simdVersusScalar', simdVersusScalar());
   writeResults('replay.json', 'prioritized', prioritized());
 }

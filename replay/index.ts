@@ -1,7 +1,9 @@
 // replay/: experience replay (uniform, frame-stacked, n-step, prioritized) and rollout storage.
 export * from './types.js';
 export { ReplayBuffer, readReplayConfig, readReplayMeta, REPLAY_FILE_MAGIC, REPLAY_FILE_VERSION } from './replayBuffer.js';
-export type { ReplayBufferConfig, ResolvedReplayConfig } from './replayBuffer.js';
+export type { ReplayBufferConfig, ResolvedReplayConfig, RestorePlan } from './replayBuffer.js';
+export type { IoSection } from './container.js';
+export { stackKernelAvailable } from './stackKernel.js';
 export { PrioritizedReplayBuffer, linearSchedule } from './prioritizedReplayBuffer.js';
 export type { PrioritizedReplayConfig, BetaSchedule } from './prioritizedReplayBuffer.js';
 export { SumTree, MinTree } from './segmentTree.js';
@@ -10,5 +12,6 @@ export type { RolloutBufferConfig, RolloutStep, RolloutBatchStep, RolloutMinibat
 export { rewardToGo, discountedReturns, nStepReturns, gae, normalizeInPlace } from './returns.js';
 export type { StepSeries, NumberArray } from './returns.js';
 export { fillFrom } from './fillFrom.js';
+export { VectorTransitions } from './vectorTransitions.js';
 export type { StepLike, TransitionSink, FillFromOptions } from './fillFrom.js';
 export { ReplayFileError } from './container.js';

@@ -52,7 +52,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** The viewer's status object from the page. */
 export async function pageStatus(page: Page): Promise<Record<string, unknown> & { framesDrawn: number; framesReceived: number; paused: boolean }> {
-  return page.evaluate(() => JSON.parse(JSON.stringify(window.__pixelgym ?? null)));
+  return page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { __pixelgym?: unknown }).__pixelgym ?? null)));
 }
 
 /** Waits until `pred` holds for the page's status, or fails after `ms`. */
@@ -83,8 +83,24 @@ export async function canvasImage(page: Page): Promise<CanvasImage> {
   };
 }
 
-declare global {
-  interface Window {
-    __pixelgym?: Record<string, unknown>;
-  }
+/** Canvas pixels (RGB) at the given canvas coordinates, read in the page through a 2-D copy of the WebGL canvas. */
+export async function samplePixels(page: Page, points: [number, number][]): Promise<[number, number, number][]> {
+  return page.evaluate((pts) => {
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown; createElement(t: string): unknown } }).document;
+    const src = doc.querySelector('#stage canvas') as { width: number; height: number };
+    const copy = doc.createElement('canvas') as {
+      width: number;
+      height: number;
+      getContext(k: string): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
+    copy.width = src.width;
+    copy.height = src.height;
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const all = ctx.getImageData(0, 0, src.width, src.height).data;
+    return pts.map(([x, y]) => {
+      const o = (Math.floor(y) * src.width + Math.floor(x)) * 4;
+      return [all[o]!, all[o + 1]!, all[o + 2]!] as [number, number, number];
+    });
+  }, points);
 }

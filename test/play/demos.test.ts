@@ -128,7 +128,7 @@ describe('demonstration files', () => {
     expect(d.episodes[0]!.length).toBe(2);
     expect(Array.from(d.episodes[0]!.actions)).toEqual([0, 2]);
     expect(Array.from(d.episodes[0]!.terminated)).toEqual([0, 0]);
-    expect(Array.from(d.episodes[0]!.observations.subarray(100))).toEqual(Array.from(r2.observation));
+    expect(Array.from(d.episodes[0]!.observations as ArrayLike<number>).slice(100)).toEqual(Array.from(r2.observation as ArrayLike<number>));
   });
 
   it('reject bad steps with a clear error and leave the recording as it was', () => {

@@ -6,6 +6,7 @@ import { conv2dInputGradCol2im } from './col2im.js';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
 import { byteOffset, f32View } from './heap.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
+import { depthPlan, filterFromDepth, filterToDepth, spaceToDepth, stride1Attrs } from './space_to_depth.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number];
@@ -54,7 +55,7 @@ function conv(
   pads: [Pair, Pair],
 ): tf.TensorInfo {
   const pad: tf.backend_util.ExplicitPadding = [[0, 0], pads[0], pads[1], [0, 0]];
-  return s.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: 'floor' });
+  return s.runOriginal('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: 'floor' });
 }
 
 /** Trims rows/cols of an NHWC tensor (`crop[axis] = [before, after]`). */
@@ -188,37 +189,76 @@ export function conv2dInputGrad(
   });
 }
 
+/**
+ * dW[ky,kx,c,o] = sum_{n,oy,ox} x[n, oy*s + ky*d - pad, ., c] * dy[n,oy,ox,o]: a conv over x with
+ * channels as batch and batch as channels, dy as the kernel, strides and dilations swapped.
+ */
+function filterGradByConv(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const [ah, aw] = axes(info);
+  const ph = filterGradPlan(ah);
+  const pw = filterGradPlan(aw);
+  const { filterHeight: kh, filterWidth: kw, inChannels: inC, outChannels: outC } = info;
+  const xT = s.transpose(x, [3, 1, 2, 0]);
+  const dyT = s.transpose(dy, [1, 2, 0, 3]);
+  const r = conv(s, xT, dyT, [info.dilationHeight, info.dilationWidth], [info.strideHeight, info.strideWidth], [
+    [ph.padBefore, ph.padAfter],
+    [pw.padBefore, pw.padAfter],
+  ]);
+  const cut = s.slice(r, [0, 0, 0, 0], [inC, kh, kw, outC]);
+  return s.transpose(cut, [1, 2, 0, 3]);
+}
+
 export function conv2dFilterGrad(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
-  filterShape: [number, number, number, number],
+  filterShape: Shape4,
   attrs: ConvAttrs,
 ): tf.TensorInfo {
-  const dilations = pair(attrs.dilations);
-  const strides = pair(attrs.strides);
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+    x.shape as Shape4,
     filterShape,
-    strides,
-    dilations,
+    pair(attrs.strides),
+    pair(attrs.dilations),
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const [ah, aw] = axes(info);
-  const ph = filterGradPlan(ah);
-  const pw = filterGradPlan(aw);
-  const [kh, kw, inC, outC] = filterShape;
   return withScope(backend, (s) => {
-    // dW[ky,kx,c,o] = sum_{n,oy,ox} x[n, oy*s + ky*d - pad, ., c] * dy[n,oy,ox,o]: a conv over x with
-    // channels as batch and batch as channels, dy as the kernel, strides and dilations swapped.
-    const xT = s.transpose(x, [3, 1, 2, 0]);
-    const dyT = s.transpose(dy, [1, 2, 0, 3]);
-    const r = conv(s, xT, dyT, dilations, strides, [
-      [ph.padBefore, ph.padAfter],
-      [pw.padBefore, pw.padAfter],
-    ]);
-    const cut = s.slice(r, [0, 0, 0, 0], [inC, kh, kw, outC]);
-    return s.transpose(cut, [1, 2, 0, 3]);
+    const plan = depthPlan(info);
+    if (!plan) return filterGradByConv(s, x, dy, info);
+    // The same gradient for the stride-1 conv over space-to-depth x, folded back.
+    const st = plan.stride;
+    const x2 = spaceToDepth(s, x, plan);
+    const shape2: Shape4 = [filterShape[0] / st, filterShape[1] / st, st * st * filterShape[2], filterShape[3]];
+    const info2 = tf.backend_util.computeConv2DInfo(x2.shape as Shape4, shape2, 1, 1, 'valid');
+    return filterFromDepth(s, filterGradByConv(s, x2, dy, info2), st, filterShape);
+  });
+}
+
+/** Conv2D / FusedConv2D through space-to-depth when that applies (see space_to_depth.ts), else null. */
+export function convViaDepth(
+  backend: WasmBackendLike,
+  kernel: 'Conv2D' | 'FusedConv2D',
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): tf.TensorInfo | null {
+  const a = attrs as unknown as ConvAttrs;
+  const x = inputs['x']!;
+  const filter = inputs['filter']!;
+  if (a.dataFormat === 'NCHW' || (attrs['dataFormat'] as string | undefined) === 'channelsFirst') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    filter.shape as Shape4,
+    pair(a.strides),
+    pair(a.dilations),
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const plan = depthPlan(info);
+  if (!plan) return null;
+  return withScope(backend, (s) => {
+    const x2 = spaceToDepth(s, x, plan);
+    const w2 = filterToDepth(s, filter, plan.stride);
+    return s.runOriginal(kernel, { ...inputs, x: x2, filter: w2 }, stride1Attrs(attrs));
   });
 }

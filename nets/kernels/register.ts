@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 // Registers the wasm back end and its own kernels, which we save and partly replace.
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMul, fusedMatMul } from './batch_matmul.js';
-import { conv2dFilterGrad, conv2dInputGrad } from './conv2d_backprop.js';
+import { conv2dFilterGrad, conv2dInputGrad, convViaDepth } from './conv2d_backprop.js';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise_backprop.js';
 import { ADAM_KERNEL, RELU_GRAD_KERNEL, fusedKernels } from './fused.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
@@ -26,7 +26,9 @@ function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
 
 /** The kernels installed, with what each does; for docs, tests and the report. */
 export const wasmKernelOverrides: Readonly<Record<string, string>> = {
-  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped)',
+  Conv2D: 'replaced for strided valid convs over <= 16 channels with kernel % stride == 0: space-to-depth, then a stride-1 conv',
+  FusedConv2D: 'replaced like Conv2D (bias and activation passed through)',
+  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped); space-to-depth first where Conv2D uses it',
   Conv2DBackpropInput: 'replaced: dy @ W^T then a SIMD scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
   DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
   DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',
@@ -40,6 +42,9 @@ export const wasmKernelOverrides: Readonly<Record<string, string>> = {
 };
 
 const kernels: Record<string, tf.KernelFunc> = {
+  Conv2D: (args) => convViaDepth(wasmBackend(args.backend), 'Conv2D', args.inputs, args.attrs ?? {}) ?? saveOriginal('Conv2D')!(args),
+  FusedConv2D: (args) =>
+    convViaDepth(wasmBackend(args.backend), 'FusedConv2D', args.inputs, args.attrs ?? {}) ?? saveOriginal('FusedConv2D')!(args),
   Conv2DBackpropFilter: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as Attrs & { filterShape: Shape4 };
     if (a.dataFormat === 'NCHW') throw new Error('pixelgym wasm Conv2DBackpropFilter: only NHWC is supported');

@@ -6,6 +6,7 @@ import { selectBackend } from '../../nets/backend.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelOverrides, wasmKernelsRegistered } from '../../nets/kernels/register.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
+import { depthPlan } from '../../nets/kernels/space_to_depth.js';
 import { transposePlan } from '../../nets/kernels/transpose.js';
 
 type Shape4 = [number, number, number, number];
@@ -187,6 +188,28 @@ describe('wasm kernels', () => {
     expect(relErr(cpu[0]!, wasm[0]!)).toBeLessThan(1e-5);
     expect(relErr(cpu[1]!, wasm[1]!)).toBeLessThan(1e-5);
   });
+
+  it.each([
+    [2, 84, 4, 8, 4, 'valid'], // Nature CNN layer 1 (space-to-depth)
+    [2, 13, 3, 4, 2, 'valid'], // 13 rows: cropped to the 12 the conv reads
+    [1, 15, 16, 6, 3, 'valid'],
+    [1, 16, 17, 4, 2, 'valid'], // 17 channels: plain conv
+    [2, 16, 4, 4, 2, 'same'], // padded: plain conv
+  ] as Array<[number, number, number, number, number, Pad]>)(
+    'conv2d and fused conv2d forward match cpu: batch %i, %i², C %i, k %i, stride %i, %j',
+    async (n, sz, c, k, st, pad) => {
+      const run = (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> =>
+        on(backend, () => {
+          const x = tf.tensor4d(values(n * sz * sz * c, 50), [n, sz, sz, c]);
+          const w = tf.tensor4d(values(k * k * c * 8, 51), [k, k, c, 8]);
+          const bias = tf.tensor1d(values(8, 52));
+          return [tf.conv2d(x, w, st, pad), tf.fused.conv2d({ x, filter: w, strides: st, pad, bias, activation: 'relu' })];
+        });
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      cpu.forEach((c2, i) => expect(relErr(c2, wasm[i]!)).toBeLessThan(1e-5));
+    },
+  );
 
   // [batch, size, channels, kernel, multiplier, stride, pad]
   const depthwiseCases: Array<[number, number, number, number, number, number, Pad]> = [
@@ -417,6 +440,22 @@ describe('transpose plans', () => {
     expect(transposePlan([32, 84, 84, 4], [3, 1, 2, 0])).toEqual({ kind: 'reverse3', a: 32, b: 7056, c: 4 });
     expect(transposePlan([4, 5, 6, 7], [3, 2, 1, 0])).toBeNull();
     expect(transposePlan([4, 5], [0, 1])).toBeNull();
+  });
+});
+
+describe('space-to-depth plans', () => {
+  const info = (x: Shape4, w: Shape4, stride: number, pad: Pad, dilation = 1): tf.backend_util.Conv2DInfo =>
+    tf.backend_util.computeConv2DInfo(x, w, stride, dilation, pad);
+  it('applies to strided valid convs over few channels with kernel divisible by stride', () => {
+    expect(depthPlan(info([32, 84, 84, 4], [8, 8, 4, 32], 4, 'valid'))).toEqual({ stride: 4, rows: 84, cols: 84 });
+    expect(depthPlan(info([1, 13, 14, 3], [4, 4, 3, 5], 2, 'valid'))).toEqual({ stride: 2, rows: 12, cols: 14 });
+  });
+  it('does not apply otherwise', () => {
+    expect(depthPlan(info([32, 20, 20, 32], [4, 4, 32, 64], 2, 'valid'))).toBeNull(); // 32 channels
+    expect(depthPlan(info([1, 16, 16, 4], [3, 3, 4, 5], 2, 'valid'))).toBeNull(); // 3 % 2
+    expect(depthPlan(info([1, 16, 16, 4], [4, 4, 4, 5], 2, 'same'))).toBeNull();
+    expect(depthPlan(info([1, 16, 16, 4], [4, 4, 4, 5], 1, 'valid'))).toBeNull();
+    expect(depthPlan(info([1, 16, 16, 4], [2, 2, 4, 5], 1, 'valid', 2))).toBeNull();
   });
 });
 

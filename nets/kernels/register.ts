@@ -28,7 +28,7 @@ function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
 export const wasmKernelOverrides: Readonly<Record<string, string>> = {
   Conv2D: 'replaced for strided valid convs over <= 16 channels with kernel % stride == 0: space-to-depth, then a stride-1 conv',
   FusedConv2D: 'replaced like Conv2D (bias and activation passed through)',
-  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped); space-to-depth first where Conv2D uses it',
+  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped)',
   Conv2DBackpropInput: 'replaced: dy @ W^T then a SIMD scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
   DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
   DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',

@@ -1,8 +1,8 @@
 // A strided conv over few channels as a stride-1 conv over many: with kernel k divisible by stride
 // s, moving each s x s block of pixels into channels (space-to-depth) turns [n, h, w, c] * [k, k, c, o]
 // stride s into [n, h/s, w/s, s²c] * [k/s, k/s, s²c, o] stride 1. Same multiply-adds, but XNNPACK
-// runs wide channels much better: the Nature CNN's first layer (8x8/4 over 4 channels) went from
-// 15-20 ms to ~10 ms forward, and its filter gradient from 15-23 ms to ~13 ms. The rearrangements are
+// runs wide channels better: the Nature CNN's first layer (8x8/4 over 4 channels) forward took 15.0
+// against 17.2 ms CPU (minimum of an interleaved A/B on a loaded machine). The rearrangements are
 // SIMD block transposes (see transpose.ts). 'valid' padding only.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './scope.js';
@@ -48,14 +48,6 @@ export function filterToDepth(s: KernelScope, w: tf.TensorInfo, stride: number):
   const blocks = s.reshape(w, [kh / stride, stride, kw / stride, stride * c * o]);
   const moved = s.transpose(blocks, [0, 2, 1, 3]);
   return s.reshape(moved, [kh / stride, kw / stride, stride * stride * c, o]);
-}
-
-/** The inverse of filterToDepth, for a filter gradient computed on the rewritten conv. */
-export function filterFromDepth(s: KernelScope, w: tf.TensorInfo, stride: number, shape: Shape4): tf.TensorInfo {
-  const [kh, kw, c, o] = shape;
-  const blocks = s.reshape(w, [kh / stride, kw / stride, stride, stride * c * o]);
-  const moved = s.transpose(blocks, [0, 2, 1, 3]);
-  return s.reshape(moved, shape);
 }
 
 /** Conv2D / FusedConv2D attributes for the stride-1 conv over the rewritten input. */

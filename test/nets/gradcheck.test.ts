@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../nets/backend.js';
 import { gradCheck, gradCheckVariables } from '../../nets/gradcheck.js';
 import { AttentionWeightedSum, DuelingCombine, LogStdParameter, mlp, SpatialSoftmax } from '../../nets/modules/index.js';
 
@@ -103,6 +104,22 @@ describe('gradCheck', () => {
     expect(gradCheckVariables(() => weightedSum(wrong(m.apply(x) as tf.Tensor) as tf.Tensor, 21), weights).passed).toBe(false);
     x.dispose();
     m.dispose();
+  });
+
+  it('checks conv2d gradients on the wasm back end (its custom backprop kernels)', async () => {
+    await selectBackend('wasm');
+    try {
+      const x = rand([2, 7, 7, 2], 22);
+      const w = tf.mul(rand([3, 3, 2, 3], 23), 0.5);
+      for (const [strides, pad] of [[1, 'valid'], [2, 'valid'], [2, 'same']] as const) {
+        const conv = (xx: tf.Tensor, ww: tf.Tensor) => weightedSum(tf.tanh(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, strides, pad)), 24);
+        const r = gradCheck(conv, [x, w]);
+        expect(r, `${strides} ${pad}: ${JSON.stringify(r.worst)}`).toMatchObject({ passed: true });
+      }
+      tf.dispose([x, w]);
+    } finally {
+      await selectBackend('cpu');
+    }
   });
 
   it('samples at most maxChecks entries and rejects bad arguments', () => {

@@ -28,9 +28,11 @@ import {
 } from '../../nets/modules/index.js';
 import { buildNet, makeEncoder, type EncoderSpec } from '../../nets/encoders.js';
 import { copyWeights, freeze, polyakUpdate, unfreeze } from '../../nets/weights.js';
+import { selectBackend } from '../../nets/backend.js';
 
+// wasm, with the back-end engineer's kernels (conv filter gradients) registered by selectBackend.
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  expect(await selectBackend('wasm')).toBe('wasm');
 });
 
 const vars = (m: tf.LayersModel) => m.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -157,7 +159,15 @@ describe('Atari-style CNNs', () => {
     m.dispose();
   });
 
-  it('natureCnn trains (small input on cpu) and its encoder outputs 512 features', () => {
+  it('natureCnn trains at 84×84×4', () => {
+    const m = natureCnn({ numActions: 6, inputScale: 1 / 255 });
+    const x = tf.tidy(() => tf.floor(tf.randomUniform([2, 84, 84, 4], 0, 256, 'float32', 11)));
+    checkTrains(m, x, [2, 6]);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('natureCnn on a small input; its encoder outputs 512 features', () => {
     const m = natureCnn({ inputShape: [36, 36, 2], numActions: 3, inputScale: 1 / 255 });
     // 36 → 8 → 3 → 1 spatially: 64 features into the dense layer.
     expect(m.countParams()).toBe(8 * 8 * 2 * 32 + 32 + 4 * 4 * 32 * 64 + 64 + 3 * 3 * 64 * 64 + 64 + 64 * 512 + 512 + 512 * 3 + 3);
@@ -270,6 +280,8 @@ describe('spatial attention pooling', () => {
     const features = inputOf([3, 4, 5]);
     const { pooled, attention } = spatialAttentionPool({ hiddenSize: 6, seed: 2 })(features);
     const m = tf.model({ inputs: features, outputs: [pooled, attention] });
+    // 1×1 tanh conv 5→6, then the 1×1 score conv 6→1.
+    expect(m.countParams()).toBe(5 * 6 + 6 + 6 + 1);
     const x = input([2, 3, 4, 5]);
     const [p, a] = m.predict(x) as tf.Tensor[];
     expect(p!.shape).toEqual([2, 5]);

@@ -15,6 +15,7 @@ import {
   crossValidate,
   defaultPositionTask,
   evaluateClassifier,
+  jointPositionLabels,
   kFoldIndices,
   majorityVote,
   pairwiseDistances,
@@ -142,7 +143,8 @@ describe('position tasks', () => {
     const env = make<Uint8Array, number>('Catch-v0');
     const raw = env.unwrapped as CatchEnv;
     const columns: number[] = [];
-    const ds = collectFrames(env, () => (columns.push(raw.ballX), 1), 40, { seed: 5, width: 21, height: 21 });
+    const paddles: number[] = [];
+    const ds = collectFrames(env, () => (columns.push(raw.ballX), paddles.push(raw.paddleX), columns.length % 3), 40, { seed: 5, width: 21, height: 21 });
     expect(defaultPositionTask(ds)).toEqual({ kind: 'ball', axis: 'x', buckets: 5 });
     const data = positionLabels(ds, parsePositionTask('ball:x:5'));
     expect(data.labels.length).toBe(40); // the ball is always visible
@@ -150,6 +152,13 @@ describe('position tasks', () => {
     acted.forEach((i, j) => expect(data.labels[i]).toBe(columns[j]));
     expect(data.shape).toEqual([21, 21, 3]);
     expect(data.images[5]).toBeCloseTo(ds.frames[5]! / 255, 6);
+    // Ball and paddle columns as one class: ball·5 + paddle, over frames showing both.
+    const paddle = { kind: 'paddle', axis: 'x', buckets: 5 } as const;
+    const joint = jointPositionLabels(ds, [parsePositionTask('ball:x:5'), paddle]);
+    expect(joint.numClasses).toBe(25);
+    const both = Array.from({ length: 40 }, (_, i) => i).filter((i) => ds.isPresent(i, 'paddle'));
+    const jointOf = new Map(both.map((i, j) => [i, joint.labels[j]!]));
+    acted.forEach((i, j) => expect(jointOf.get(i)).toBe(columns[j]! * 5 + paddles[j]!)); // acted frames always show both
     expect(() => parsePositionTask('ball:z:5')).toThrow(/kind:x\|y:buckets/);
     expect(() => positionLabels(ds, { kind: 'brick', axis: 'x', buckets: 5 })).toThrow(/unknown kind/);
   });

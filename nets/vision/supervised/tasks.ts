@@ -52,27 +52,52 @@ export function frameImages(ds: FrameDataset, indices?: readonly number[]): Floa
   return out;
 }
 
-/** Labelled images for a position task; frames where the kind is not visible are left out. */
-export function positionLabels(ds: FrameDataset, task: PositionTask): LabeledImages {
+/** Each frame's bucket for `task`, or −1 where the kind is not visible. */
+function bucketsOf(ds: FrameDataset, task: PositionTask): Int32Array {
   const kind = ds.kindIndex(task.kind);
-  if (!Number.isInteger(task.buckets) || task.buckets < 2) throw new RangeError(`positionLabels: buckets must be an integer ≥ 2, got ${String(task.buckets)}`);
-  if (task.axis !== 'x' && task.axis !== 'y') throw new RangeError(`positionLabels: axis must be 'x' or 'y', got ${String(task.axis)}`);
+  if (!Number.isInteger(task.buckets) || task.buckets < 2) throw new RangeError(`position task: buckets must be an integer ≥ 2, got ${String(task.buckets)}`);
+  if (task.axis !== 'x' && task.axis !== 'y') throw new RangeError(`position task: axis must be 'x' or 'y', got ${String(task.axis)}`);
   const side = task.axis === 'x' ? ds.width : ds.height;
-  const kept: number[] = [];
-  const labels: number[] = [];
+  const out = new Int32Array(ds.size).fill(-1);
   for (let i = 0; i < ds.size; i++) {
     let area = 0;
-    let centre = 0;
     for (const b of ds.boxes[i]!) {
       const a = (b.x1 - b.x0) * (b.y1 - b.y0);
       if (b.kind !== kind || a <= area) continue;
       area = a;
-      centre = task.axis === 'x' ? (b.x0 + b.x1) / 2 : (b.y0 + b.y1) / 2;
+      const centre = task.axis === 'x' ? (b.x0 + b.x1) / 2 : (b.y0 + b.y1) / 2;
+      out[i] = Math.min(task.buckets - 1, Math.floor((centre / side) * task.buckets));
     }
-    if (area === 0) continue;
-    kept.push(i);
-    labels.push(Math.min(task.buckets - 1, Math.floor((centre / side) * task.buckets)));
   }
+  return out;
+}
+
+/** Labelled images for a position task; frames where the kind is not visible are left out. */
+export function positionLabels(ds: FrameDataset, task: PositionTask): LabeledImages {
+  const buckets = bucketsOf(ds, task);
+  const kept: number[] = [];
+  for (let i = 0; i < ds.size; i++) if (buckets[i]! >= 0) kept.push(i);
   if (kept.length === 0) throw new Error(`positionLabels: no frame shows a '${task.kind}'`);
-  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(labels), numClasses: task.buckets };
+  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(kept, (i) => buckets[i]!), numClasses: task.buckets };
+}
+
+/**
+ * Several position tasks as one class: the joint bucket (mixed radix, first task most significant),
+ * e.g. Catch's ball and paddle columns as 25 classes, so one classifier must see both objects.
+ * Frames missing any of the kinds are left out.
+ */
+export function jointPositionLabels(ds: FrameDataset, tasks: readonly PositionTask[]): LabeledImages {
+  if (!Array.isArray(tasks) || tasks.length === 0) throw new RangeError('jointPositionLabels: give at least one task');
+  const numClasses = tasks.reduce((n, t) => n * t.buckets, 1);
+  if (numClasses > 65_536) throw new RangeError(`jointPositionLabels: ${numClasses} joint classes are too many`);
+  const per = tasks.map((t) => bucketsOf(ds, t));
+  const kept: number[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < ds.size; i++) {
+    if (per.some((p) => p[i]! < 0)) continue;
+    kept.push(i);
+    labels.push(per.reduce((acc, p, j) => acc * tasks[j]!.buckets + p[i]!, 0));
+  }
+  if (kept.length === 0) throw new Error(`jointPositionLabels: no frame shows all of ${tasks.map((t) => t.kind).join(', ')}`);
+  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(labels), numClasses };
 }

@@ -1,0 +1,130 @@
+// Transfer learning: a CNN trunk pretrained on Catch frames becomes a DQN agent's encoder, frozen or
+// fine-tuned, and the agent trains from pixels with it.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DqnAgent } from '../../agents/dqn.js';
+import '../../agents/registry.js';
+import { createRun } from '../../agents/train.js';
+import { make } from '../../envs/index.js';
+import { selectBackend } from '../../nets/backend.js';
+import { copyWeights } from '../../nets/weights.js';
+import { collectFrames } from '../../nets/vision/data/index.js';
+import { CnnClassifier, evaluateClassifier, jointPositionLabels, smallCnnSpecOf, transferEncoder, type PositionTask } from '../../nets/vision/supervised/index.js';
+
+// Catch rendered at 10×20 pixels (2 a cell), RGB: the frames the classifier and the agent both see.
+const FRAME = { width: 10, height: 20 };
+const TASKS: PositionTask[] = [
+  { kind: 'ball', axis: 'x', buckets: 5 },
+  { kind: 'paddle', axis: 'x', buckets: 5 },
+];
+
+let cnn: CnnClassifier;
+let validationAccuracy = 0;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  const ds = collectFrames(make('Catch-v0', FRAME), 'random', 1000, { seed: 1 });
+  const { train, validation } = ds.split(0.8, 1, { byEpisode: true });
+  cnn = new CnnClassifier({ convs: [{ filters: 8, kernelSize: 3 }, { filters: 16, kernelSize: 3 }], features: 32, epochs: 15, seed: 1 });
+  // Ball and paddle columns as one 25-way class: the trunk's features must locate both objects.
+  await cnn.fit(jointPositionLabels(train, TASKS));
+  validationAccuracy = await evaluateClassifier(cnn, jointPositionLabels(validation, TASKS));
+});
+
+function values(vars: readonly tf.LayerVariable[]): Float32Array[] {
+  return vars.map((v) => Float32Array.from(v.read().dataSync()));
+}
+
+/** The weights of the layers a transfer wrote (tfjs lists trainable weights first, so order by layer). */
+function layerWeights(model: tf.LayersModel, names: readonly string[]): tf.LayerVariable[] {
+  return names.flatMap((n) => model.getLayer(n).weights);
+}
+
+function same(a: Float32Array[], b: Float32Array[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => v === b[i]![j]));
+}
+
+async function dqnRun(seed: number) {
+  return createRun({
+    algo: 'dqn',
+    preset: 'catch',
+    env: 'Catch-v0',
+    envKwargs: { obsType: 'rgb', ...FRAME },
+    backend: 'wasm',
+    seed,
+    totalSteps: 400,
+    evalEvery: 400,
+    evalEpisodes: 5,
+    checkpointEvery: 100_000,
+    config: {
+      network: smallCnnSpecOf(cnn.config),
+      preprocess: { grayscale: false, resize: null, frameSkip: 1, frameStack: 1, clipReward: false },
+      learningStarts: 100,
+      // Clipping by global norm needs a gradient for every variable; frozen ones have none.
+      maxGradNorm: 0,
+    },
+  });
+}
+
+describe('transfer to DQN on Catch-v0 from pixels', () => {
+  it('the pretrained trunk locates ball and paddle on held-out frames', () => {
+    console.log(`joint ball×paddle column accuracy (25 classes): ${validationAccuracy.toFixed(3)}`);
+    expect(validationAccuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('a frozen pretrained encoder stays fixed while the Q head learns', async () => {
+    const run = await dqnRun(3);
+    const agent = run.agent as DqnAgent;
+    const tensorsBefore = tf.memory().numTensors;
+    const report = transferEncoder(cnn.trunk, agent.online, { freeze: true });
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // weights are written in place
+    // The target net gets the same encoder, frozen too, so both list their weights in one order.
+    transferEncoder(cnn.trunk, agent.target, { freeze: true });
+    expect(report.layers.length).toBe(3);
+    expect(report.parameters).toBe(cnn.trunk.countParams());
+    const encoder = layerWeights(agent.online, report.layers);
+    const head = agent.online.weights.filter((w) => !encoder.includes(w));
+    expect(encoder.length).toBe(6);
+    expect(same(values(encoder), values(cnn.trunk.weights))).toBe(true);
+    expect(agent.online.trainableWeights.length).toBe(head.length);
+    const encoderBefore = values(encoder);
+    const headBefore = values(head);
+    const result = await run.start();
+    expect(result.steps).toBe(400);
+    expect(agent.updates).toBeGreaterThan(50);
+    expect(same(values(encoder), encoderBefore)).toBe(true);
+    expect(same(values(head), headBefore)).toBe(false);
+    expect(result.evals.length).toBeGreaterThan(0);
+    expect(Number.isFinite(result.evals.at(-1)!.meanReturn)).toBe(true);
+    agent.dispose();
+  });
+
+  it('fine-tuning starts from the pretrained weights and changes them', async () => {
+    const run = await dqnRun(4);
+    const agent = run.agent as DqnAgent;
+    const report = transferEncoder(cnn.trunk, agent.online, { freeze: false });
+    copyWeights(agent.online, agent.target);
+    const encoder = layerWeights(agent.online, report.layers);
+    expect(agent.online.trainableWeights.length).toBe(agent.online.weights.length);
+    const pretrained = values(cnn.trunk.weights);
+    expect(same(values(encoder), pretrained)).toBe(true);
+    await run.start();
+    expect(same(values(encoder), pretrained)).toBe(false);
+    // The classifier's own trunk is untouched by the agent's training.
+    expect(same(values(cnn.trunk.weights), pretrained)).toBe(true);
+    agent.dispose();
+  });
+
+  it('refuses a trunk that does not fit the agent network, changing nothing', async () => {
+    const run = await dqnRun(5);
+    const agent = run.agent as DqnAgent;
+    const other = new CnnClassifier({ convs: [{ filters: 4, kernelSize: 3 }], features: 32 });
+    other.build([FRAME.height, FRAME.width, 3], 25);
+    const before = values(agent.online.weights);
+    expect(() => transferEncoder(other.trunk, agent.online)).toThrow(/weights/);
+    expect(same(values(agent.online.weights), before)).toBe(true);
+    expect(agent.online.trainableWeights.length).toBe(agent.online.weights.length);
+    other.dispose();
+    agent.dispose();
+  });
+});

@@ -8,7 +8,8 @@ export interface VectorEnvOptions {
   seed?: number;
   /**
    * true (default): reset/step return fresh arrays. false: they return the vector env's own
-   * buffers, valid until the next call (no allocation per step).
+   * buffers (shared memory for AsyncVectorEnv), overwritten by the next call; no allocation per
+   * step, about twice the env steps/s for cheap envs such as CartPole.
    */
   copy?: boolean;
 }

@@ -1,6 +1,7 @@
 // replay/: experience replay (uniform, frame-stacked, n-step, prioritized) and rollout storage.
 export * from './types.js';
-export { ReplayBuffer, readReplayConfig, readReplayMeta, REPLAY_FILE_MAGIC, REPLAY_FILE_VERSION } from './replayBuffer.js';
+export { ReplayBuffer } from './replayBuffer.js';
+export { readReplayConfig, readReplayMeta, REPLAY_FILE_MAGIC, REPLAY_FILE_VERSION } from './replayFile.js';
 export type { ReplayBufferConfig, ResolvedReplayConfig, RestorePlan } from './replayBuffer.js';
 export type { IoSection } from './container.js';
 export { stackKernelAvailable } from './stackKernel.js';

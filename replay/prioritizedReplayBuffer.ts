@@ -1,5 +1,7 @@
 import { ReplayFileError, type IoSection } from './container.js';
-import { readReplayConfig, readReplayMeta, ReplayBuffer, type ReplayBufferConfig, type RestorePlan } from './replayBuffer.js';
+import { ReplayBuffer } from './replayBuffer.js';
+import type { ReplayBufferConfig } from './replayConfig.js';
+import { readReplayConfig, readReplayMeta, type RestorePlan } from './replayFile.js';
 import { MinTree, SumTree } from './segmentTree.js';
 import type { ObsDtype, ReplayBatch } from './types.js';
 

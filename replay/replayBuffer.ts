@@ -2,8 +2,8 @@ import type { Observable, Subscription } from 'rxjs';
 import { Rng, type RngState } from '../envs/rng.js';
 import { ContainerReader, ReplayFileError, writeContainer, type IoSection } from './container.js';
 import { fillFrom, type FillFromOptions, type StepLike } from './fillFrom.js';
-import { FrameStore, type ChunkKernel } from './frameStore.js';
-import { KERNEL_LANES, stackKernelAvailable } from './stackKernel.js';
+import { FrameStore } from './frameStore.js';
+import { FrameWriter } from './frameWriter.js';
 import {
   batchObservationIsStack,
   checkAction,
@@ -16,15 +16,24 @@ import {
   rowOffset,
   type RowsOrFlat,
 } from './inputs.js';
+import { resolveReplayConfig, type ReplayBufferConfig, type ResolvedReplayConfig } from './replayConfig.js';
 import {
-  checkActionSpec,
-  checkShape,
-  isObsDtype,
+  asRecord,
+  numberArray,
+  parseRngState,
+  parseStoredConfig,
+  readReplayConfig,
+  REPLAY_FILE_MAGIC,
+  REPLAY_FILE_VERSION,
+  type RestorePlan,
+} from './replayFile.js';
+import { isPackedStack, StackAssembler, stackScratchBytes } from './stackAssembler.js';
+import { stackKernelAvailable } from './stackKernel.js';
+import {
   allocObsArray,
   shapeSize,
   type ActionInput,
   type ActionSpec,
-  type ObsArrayOf,
   type ObsDtype,
   type ObservationInput,
   type ReplayBatch,
@@ -32,61 +41,13 @@ import {
   type TransitionBatch,
 } from './types.js';
 
-export interface ReplayBufferConfig<D extends ObsDtype = ObsDtype> {
-  /** Storage slots in all; each env gets floor(capacity / numEnvs) of them (its segment). */
-  readonly capacity: number;
-  /** Shape of one frame, e.g. [84, 84, 1], or of the whole observation when frames are not stacked. */
-  readonly observationShape: readonly number[];
-  /** Default 'float32'. */
-  readonly observationDtype?: D;
-  /** Frames per stacked observation (stacked along the last axis). Default 1. */
-  readonly frameStack?: number;
-  /** Default discrete. */
-  readonly action?: ActionSpec;
-  /** Envs writing in parallel through `addBatch`. Default 1. */
-  readonly numEnvs?: number;
-  /** Steps per return window. Default 1. */
-  readonly nStep?: number;
-  /** Discount for n-step sums and `discounts`. Default 0.99. */
-  readonly gamma?: number;
-  /** Seed of the sampling Rng. Default 0. */
-  readonly seed?: number;
-  /**
-   * Largest typed array the frames are split into (Node 20 caps one at 4 GiB). Default 1 GiB.
-   * Only memory layout: files do not depend on it.
-   */
-  readonly storageChunkBytes?: number;
-  /**
-   * Build uint8 stacks of 4 single-channel frames with the wasm SIMD kernel when the platform has
-   * it (default true); false uses the scalar JavaScript path. Results are identical.
-   */
-  readonly simd?: boolean;
-}
-
-/** The configuration a buffer was built with, all defaults filled in. */
-export interface ResolvedReplayConfig {
-  readonly capacity: number;
-  readonly observationShape: readonly number[];
-  readonly observationDtype: ObsDtype;
-  readonly frameStack: number;
-  readonly action: ActionSpec;
-  readonly numEnvs: number;
-  readonly nStep: number;
-  readonly gamma: number;
-}
+export type { ReplayBufferConfig, ResolvedReplayConfig } from './replayConfig.js';
+export type { RestorePlan } from './replayFile.js';
 
 const HAS_TRANSITION = 1;
 const TERMINATED = 2;
 const TRUNCATED = 4;
 const DONE = TERMINATED | TRUNCATED;
-
-export const REPLAY_FILE_MAGIC = 'PXGRPLAY';
-export const REPLAY_FILE_VERSION = 1;
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Rows the SIMD path stacks per pass in a chunk's scratch area (obs + next: 3.6 MB for Atari). */
-const KERNEL_ROWS = 64;
 
 interface GatherScratch {
   readonly indices: Int32Array;
@@ -94,7 +55,7 @@ interface GatherScratch {
   readonly returns: Float64Array;
   readonly windows: Int32Array;
   readonly flags: Uint8Array;
-  /** Storage chunk whose kernel builds the row, or SCALAR_GROUP. */
+  /** Storage chunk whose kernel builds the row, or SCALAR_GROUP (stackAssembler.ts). */
   readonly groups: Int32Array;
   /** Drawn sample of each output row. */
   readonly order: Int32Array;
@@ -103,15 +64,8 @@ interface GatherScratch {
   readonly slots: Int32Array;
 }
 
-const SCALAR_GROUP = -1;
 /** Row-order keys are slot · ORDER_SCALE + draw; batches are capped below ORDER_SCALE rows. */
 const ORDER_SCALE = 2 ** 22;
-
-/** What a subclass's restore adds: sections to read and a commit run after they are read. */
-export interface RestorePlan {
-  readonly sections: IoSection[];
-  commit(): void;
-}
 
 /**
  * Circular experience replay for DQN-style agents, sized for pixels.
@@ -173,17 +127,14 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
   protected trackValidity = false;
 
   private readonly channels: number;
-  private readonly stackSources: ObsArrayOf<D>[];
-  private readonly stackOffsets: Int32Array;
-  private readonly packedStack: boolean;
-  /** Batch rows the SIMD path assembles per pass in a chunk's scratch area (0: no SIMD path). */
-  private readonly kernelRows: number;
+  private readonly frameWriter: FrameWriter<D>;
+  private readonly assembler: StackAssembler<D>;
   private scratch: GatherScratch | null = null;
   private readonly gammaPowers: Float64Array;
   private cachedBatch: ReplayBatch<D> | null = null;
 
   constructor(config: ReplayBufferConfig<D>) {
-    const resolved = resolveConfig(config);
+    const resolved = resolveReplayConfig(config);
     this.config = resolved;
     this.numEnvs = resolved.numEnvs;
     this.segmentLength = Math.floor(resolved.capacity / resolved.numEnvs);
@@ -208,11 +159,11 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
 
     const chunkBytes = config.storageChunkBytes ?? 2 ** 30;
     if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 2 ** 32) throw new RangeError(`ReplayBuffer: storageChunkBytes must be an integer in [1, 2^32], got ${chunkBytes}`);
-    // Atari's case (uint8, one channel, 4 frames) packs a pixel's stack into one uint32 write,
-    // or, with wasm SIMD, 16 pixels at a time.
-    this.packedStack = this.dtype === 'uint8' && this.channels === 1 && this.frameStack === 4 && LITTLE_ENDIAN;
-    this.kernelRows = this.packedStack && config.simd !== false && stackKernelAvailable() ? KERNEL_ROWS : 0;
-    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity, chunkBytes, this.kernelRows * 2 * this.observationSize);
+    // Atari's case (uint8, one channel, 4 frames) gets wasm memories with room for the SIMD kernel.
+    const simd = isPackedStack(this.dtype, this.channels, this.frameStack) && config.simd !== false && stackKernelAvailable();
+    this.frames = new FrameStore(this.dtype, this.frameSize, this.capacity, chunkBytes, simd ? stackScratchBytes(this.observationSize) : 0);
+    this.frameWriter = new FrameWriter(this.frames, this.channels, this.frameStack);
+    this.assembler = new StackAssembler(this.frames, this.channels, this.frameStack);
     this.actionStore = this.action.kind === 'discrete' ? new Int32Array(this.capacity) : new Float32Array(this.capacity * this.actionDim);
     this.rewardStore = new Float32Array(this.capacity);
     this.flagStore = new Uint8Array(this.capacity);
@@ -221,8 +172,6 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     this.open = new Uint8Array(this.numEnvs);
     this.rng = new Rng(config.seed ?? 0);
 
-    this.stackSources = new Array<ObsArrayOf<D>>(this.frameStack).fill(this.frames.chunks[0]!);
-    this.stackOffsets = new Int32Array(this.frameStack);
     this.gammaPowers = new Float64Array(this.nStep + 1);
     for (let i = 0; i <= this.nStep; i++) this.gammaPowers[i] = this.gamma ** i;
   }
@@ -320,7 +269,7 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     nextStacked: boolean,
   ): void {
     let h = this.heads[e]!;
-    if (this.open[e] === 1 && !this.frameEquals(this.slotOf(e, h - 1), obs, obsOffset, obsStacked)) {
+    if (this.open[e] === 1 && !this.frameWriter.equals(this.slotOf(e, h - 1), obs, obsOffset, obsStacked)) {
       // The stream restarted without a done flag. The cut episode's last next frame is stored,
       // so bootstrapping from it is sound: that is truncation.
       const last = h - 2;
@@ -361,99 +310,10 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     }
     this.flagStore[slot] = 0;
     this.stepStore[slot] = stepInEpisode;
-    this.copyFrameIn(slot, src, offset, stacked);
+    this.frameWriter.copyIn(slot, src, offset, stacked);
     this.heads[e] = pos + 1;
     // Stacks that reached back to the overwritten frame are now broken.
     if (overwriting) this.refresh(e, pos - this.segmentLength + 1, pos - this.segmentLength + this.frameStack - 1);
-  }
-
-  private copyFrameIn(slot: number, src: ObservationInput, offset: number, stacked: boolean): void {
-    const dst = this.frames.chunkOf(slot);
-    const o = this.frames.offsetOf(slot);
-    const size = this.frameSize;
-    if (stacked && this.frames.kernels.length > 0) {
-      // A uint8 stack of 4: the kernel picks out the newest frame, then one copy within the memory.
-      const kernel = this.frames.kernels[this.frames.chunkIndexOf(slot)]!;
-      if (this.stage(kernel, src, offset, stacked)) {
-        kernel.bytes.copyWithin(o, kernel.scratchOffset, kernel.scratchOffset + size);
-        return;
-      }
-    }
-    if (typeof src === 'number') {
-      dst[o] = src;
-    } else if (!stacked) {
-      if (offset === 0 && src.length === size) dst.set(src, o);
-      else for (let i = 0; i < size; i++) dst[o + i] = src[offset + i]!;
-    } else {
-      // Newest frame of a stack: the last C channels of every pixel.
-      const c = this.channels;
-      const kc = c * this.frameStack;
-      const base = offset + (this.frameStack - 1) * c;
-      const pixels = size / c;
-      if (c === 1) for (let p = 0; p < pixels; p++) dst[o + p] = src[base + p * kc]!;
-      else for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) dst[o + p * c + ch] = src[base + p * kc + ch]!;
-    }
-  }
-
-  /**
-   * SIMD stores: puts the newest frame of a whole uint8 input (a frame, or a stack of 4) at the
-   * start of the chunk's scratch area. False when the input is of another kind.
-   */
-  private stage(kernel: ChunkKernel, src: ObservationInput, offset: number, stacked: boolean): boolean {
-    if (!(src instanceof Uint8Array) || offset !== 0) return false;
-    const size = this.frameSize;
-    const at = kernel.scratchOffset;
-    if (!stacked) {
-      if (src.length !== size) return false;
-      kernel.bytes.set(src, at);
-      return true;
-    }
-    if (src.length !== 4 * size) return false;
-    kernel.bytes.set(src, at + size);
-    const vectorized = size - (size % KERNEL_LANES);
-    kernel.newest4(at + size, at, vectorized);
-    for (let p = vectorized; p < size; p++) kernel.bytes[at + p] = kernel.bytes[at + size + 4 * p + 3]!;
-    return true;
-  }
-
-  private frameEquals(slot: number, src: ObservationInput, offset: number, stacked: boolean): boolean {
-    const f = this.frames.chunkOf(slot);
-    const o = this.frames.offsetOf(slot);
-    const size = this.frameSize;
-    if (typeof src === 'number') return f[o] === (this.dtype === 'uint8' ? src & 255 : Math.fround(src));
-    // SIMD store: stage the newest frame next to the frames, compare 16 bytes a step.
-    if (this.frames.kernels.length > 0) {
-      const kernel = this.frames.kernels[this.frames.chunkIndexOf(slot)]!;
-      if (this.stage(kernel, src, offset, stacked)) {
-        const vectorized = size - (size % KERNEL_LANES);
-        if (kernel.equal(o, kernel.scratchOffset, vectorized) === 0) return false;
-        return sameElements(kernel.bytes, o + vectorized, kernel.bytes, kernel.scratchOffset + vectorized, size - vectorized);
-      }
-    }
-    // Same element type as stored: a plain element-wise loop.
-    if (!stacked && ((src instanceof Uint8Array && f instanceof Uint8Array) || (src instanceof Float32Array && f instanceof Float32Array))) {
-      return sameElements(f, o, src, offset, size);
-    }
-    // Otherwise compare as stored (uint8 wraps, float32 rounds), so a frame matches its stored copy.
-    const u8 = this.dtype === 'uint8';
-    if (!stacked) {
-      for (let i = 0; i < size; i++) {
-        const v = src[offset + i]!;
-        if (f[o + i] !== (u8 ? v & 255 : Math.fround(v))) return false;
-      }
-      return true;
-    }
-    const c = this.channels;
-    const kc = c * this.frameStack;
-    const base = offset + (this.frameStack - 1) * c;
-    const pixels = size / c;
-    for (let p = 0; p < pixels; p++) {
-      for (let ch = 0; ch < c; ch++) {
-        const v = src[base + p * kc + ch]!;
-        if (f[o + p * c + ch] !== (u8 ? v & 255 : Math.fround(v))) return false;
-      }
-    }
-    return true;
   }
 
   // ---------------------------------------------------------------- validity
@@ -603,7 +463,6 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     const L = this.segmentLength;
     const k = this.frameStack;
     const sc = this.scratchFor(batchSize);
-    const kernels = this.frames.kernels;
     // Pass 1: windows and stack slots per drawn sample, and its group.
     for (let b = 0; b < batchSize; b++) {
       const slot = batch.indices[b]!;
@@ -626,12 +485,7 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
       sc.flags[b] = flags;
       this.stackSlots(e, pos, sc.slots, 2 * k * b);
       this.stackSlots(e, pos + m, sc.slots, 2 * k * b + k);
-      let group = SCALAR_GROUP;
-      if (kernels.length > 0) {
-        group = this.frames.chunkIndexOf(sc.slots[2 * k * b]!);
-        for (let j = 1; j < 2 * k; j++) if (this.frames.chunkIndexOf(sc.slots[2 * k * b + j]!) !== group) group = SCALAR_GROUP;
-      }
-      sc.groups[b] = group;
+      sc.groups[b] = this.assembler.groupOf(sc.slots, 2 * k * b, 2 * k);
     }
     // Pass 2: rows sorted by slot, so the batch does not depend on how storage is chunked and
     // each chunk's rows form a run. Keys are slot · 2^22 + draw, exact in float64.
@@ -654,26 +508,8 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
       if (dim === 1) batch.actions[r] = this.actionStore[slot]!;
       else for (let i = 0; i < dim; i++) batch.actions[r * dim + i] = this.actionStore[slot * dim + i]!;
     }
-    // Pass 4: stacks. Runs of rows whose frames share a chunk go through that chunk's kernel, up
-    // to kernelRows at a time; the rest through scalar code.
-    const obsSize = this.observationSize;
-    const packed = this.packedStack && batch.observations.byteOffset % 4 === 0 && batch.nextObservations.byteOffset % 4 === 0;
-    const obs32 = packed ? new Uint32Array(batch.observations.buffer, batch.observations.byteOffset, batch.observations.length >>> 2) : null;
-    const next32 = packed ? new Uint32Array(batch.nextObservations.buffer, batch.nextObservations.byteOffset, batch.nextObservations.length >>> 2) : null;
-    for (let r = 0; r < batchSize; ) {
-      const group = sc.groups[sc.order[r]!]!;
-      if (group === SCALAR_GROUP) {
-        const b = sc.order[r]!;
-        this.writeStack(sc.slots, 2 * k * b, batch.observations, r * obsSize, obs32);
-        this.writeStack(sc.slots, 2 * k * b + k, batch.nextObservations, r * obsSize, next32);
-        r++;
-        continue;
-      }
-      let end = r + 1;
-      while (end < batchSize && end - r < this.kernelRows && sc.groups[sc.order[end]!] === group) end++;
-      this.kernelStacks(kernels[group]!, batch, sc, r, end);
-      r = end;
-    }
+    // Pass 4: stacks.
+    this.assembler.writeStacks(batch, batchSize, sc.order, sc.groups, sc.slots);
   }
 
   /** Slots of the k frames (oldest first) of the stack at absolute position `pos` of env e. */
@@ -685,80 +521,6 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
     for (let j = 0; j < k; j++) {
       const p = pos - (k - 1 - j);
       out[offset + j] = this.slotOf(e, p < first ? first : p);
-    }
-  }
-
-  /** Rows [r0, r1) of one chunk's group: the kernel stacks them in scratch, then one copy out per array. */
-  private kernelStacks(kernel: ChunkKernel, batch: ReplayBatch<D>, sc: GatherScratch, r0: number, r1: number): void {
-    const size = this.frameSize;
-    const obsSize = this.observationSize;
-    const vectorized = size - (size % KERNEL_LANES);
-    const mem = kernel.bytes;
-    const obsBase = kernel.scratchOffset;
-    const nextBase = obsBase + this.kernelRows * obsSize;
-    const slots = sc.slots;
-    for (let r = r0; r < r1; r++) {
-      const base = 8 * sc.order[r]!;
-      for (let half = 0; half < 2; half++) {
-        const o = base + 4 * half;
-        const a0 = this.frames.offsetOf(slots[o]!);
-        const a1 = this.frames.offsetOf(slots[o + 1]!);
-        const a2 = this.frames.offsetOf(slots[o + 2]!);
-        const a3 = this.frames.offsetOf(slots[o + 3]!);
-        const dst = (half === 0 ? obsBase : nextBase) + (r - r0) * obsSize;
-        kernel.interleave4(a0, a1, a2, a3, dst, vectorized);
-        for (let p = vectorized; p < size; p++) {
-          mem[dst + 4 * p] = mem[a0 + p]!;
-          mem[dst + 4 * p + 1] = mem[a1 + p]!;
-          mem[dst + 4 * p + 2] = mem[a2 + p]!;
-          mem[dst + 4 * p + 3] = mem[a3 + p]!;
-        }
-      }
-    }
-    const rows = r1 - r0;
-    (batch.observations as Uint8Array).set(mem.subarray(obsBase, obsBase + rows * obsSize), r0 * obsSize);
-    (batch.nextObservations as Uint8Array).set(mem.subarray(nextBase, nextBase + rows * obsSize), r0 * obsSize);
-  }
-
-  /** Scalar path: writes the stack whose frame slots are slots[offset .. offset + k) into `out`. */
-  private writeStack(slots: Int32Array, offset: number, out: ObsArrayOf<D>, outOffset: number, out32: Uint32Array | null): void {
-    const k = this.frameStack;
-    const size = this.frameSize;
-    const sources = this.stackSources;
-    const offsets = this.stackOffsets;
-    for (let j = 0; j < k; j++) {
-      const s = slots[offset + j]!;
-      sources[j] = this.frames.chunkOf(s);
-      offsets[j] = this.frames.offsetOf(s);
-    }
-    if (k === 1) {
-      const src = sources[0]!;
-      const o = offsets[0]!;
-      for (let i = 0; i < size; i++) out[outOffset + i] = src[o + i]!;
-      return;
-    }
-    if (out32 !== null) {
-      const s0 = sources[0]!;
-      const s1 = sources[1]!;
-      const s2 = sources[2]!;
-      const s3 = sources[3]!;
-      const o0 = offsets[0]!;
-      const o1 = offsets[1]!;
-      const o2 = offsets[2]!;
-      const o3 = offsets[3]!;
-      const w = outOffset >>> 2;
-      for (let p = 0; p < size; p++) out32[w + p] = s0[o0 + p]! | (s1[o1 + p]! << 8) | (s2[o2 + p]! << 16) | (s3[o3 + p]! << 24);
-      return;
-    }
-    const c = this.channels;
-    const kc = c * k;
-    const pixels = size / c;
-    for (let j = 0; j < k; j++) {
-      const src = sources[j]!;
-      const o = offsets[j]!;
-      const dst = outOffset + j * c;
-      if (c === 1) for (let p = 0; p < pixels; p++) out[dst + p * kc] = src[o + p]!;
-      else for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) out[dst + p * kc + ch] = src[o + p * c + ch]!;
     }
   }
 
@@ -876,7 +638,7 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
   /** Validates a file's meta against this buffer; returns what to read and how to commit it. */
   protected planRestore(meta: Record<string, unknown>, path: string): RestorePlan {
     if (meta['kind'] !== this.fileKind) throw new ReplayFileError(path, `holds a '${String(meta['kind'])}' buffer, this is a '${this.fileKind}' buffer`);
-    const config = parseConfig(meta['config'], path);
+    const config = parseStoredConfig(meta['config'], path);
     const mine = JSON.stringify(this.config);
     if (JSON.stringify(config) !== mine) throw new ReplayFileError(path, `buffer configuration differs: file ${JSON.stringify(config)}, buffer ${mine}`);
     const state = meta['state'] as Record<string, unknown> | undefined;
@@ -897,104 +659,6 @@ export class ReplayBuffer<D extends ObsDtype = ObsDtype> {
       },
     };
   }
-}
-
-/** Reads only the configuration stored in a replay file (no checksum pass). */
-export function readReplayConfig(path: string): ResolvedReplayConfig & { readonly kind: string } {
-  const meta = readReplayMeta(path);
-  return { ...parseConfig(meta['config'], path), kind: String(meta['kind']) };
-}
-
-/** The header metadata of a replay file (structure checked, no checksum pass). */
-export function readReplayMeta(path: string): Record<string, unknown> {
-  const reader = ContainerReader.open(path, REPLAY_FILE_MAGIC, [REPLAY_FILE_VERSION]);
-  try {
-    return asRecord(reader.meta, path);
-  } finally {
-    reader.close();
-  }
-}
-
-function resolveConfig<D extends ObsDtype>(config: ReplayBufferConfig<D>): ResolvedReplayConfig {
-  if (config === null || typeof config !== 'object') throw new TypeError('ReplayBuffer: expected a config object');
-  const numEnvs = config.numEnvs ?? 1;
-  const frameStack = config.frameStack ?? 1;
-  const nStep = config.nStep ?? 1;
-  const gamma = config.gamma ?? 0.99;
-  const observationDtype = config.observationDtype ?? 'float32';
-  const action = config.action ?? { kind: 'discrete' };
-  if (!Number.isInteger(config.capacity) || config.capacity < 1 || config.capacity > 2 ** 31 - 1) {
-    throw new RangeError(`ReplayBuffer: capacity must be an integer in [1, 2^31), got ${config.capacity}`);
-  }
-  if (!Array.isArray(config.observationShape)) throw new TypeError('ReplayBuffer: observationShape must be an array');
-  checkShape(config.observationShape, 'ReplayBuffer observationShape');
-  if (!isObsDtype(observationDtype)) throw new RangeError(`ReplayBuffer: observationDtype must be 'uint8' or 'float32', got ${String(observationDtype)}`);
-  if (!Number.isInteger(frameStack) || frameStack < 1) throw new RangeError(`ReplayBuffer: frameStack must be a positive integer, got ${frameStack}`);
-  if (frameStack > 1 && config.observationShape.length === 0) throw new RangeError('ReplayBuffer: stacking needs an observation shape with a last axis');
-  if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`ReplayBuffer: numEnvs must be a positive integer, got ${numEnvs}`);
-  if (!Number.isInteger(nStep) || nStep < 1) throw new RangeError(`ReplayBuffer: nStep must be a positive integer, got ${nStep}`);
-  if (!(gamma >= 0 && gamma <= 1)) throw new RangeError(`ReplayBuffer: gamma must be in [0, 1], got ${gamma}`);
-  checkActionSpec(action);
-  if (config.seed !== undefined && !Number.isInteger(config.seed)) throw new TypeError(`ReplayBuffer: seed must be an integer, got ${config.seed}`);
-  return {
-    capacity: Math.floor(config.capacity / numEnvs) * numEnvs,
-    observationShape: [...config.observationShape],
-    observationDtype,
-    frameStack,
-    action: action.kind === 'discrete' ? { kind: 'discrete' } : { kind: 'continuous', dim: action.dim },
-    numEnvs,
-    nStep,
-    gamma,
-  };
-}
-
-function parseConfig(raw: unknown, path: string): ResolvedReplayConfig {
-  try {
-    const c = raw as ReplayBufferConfig;
-    return resolveConfig({
-      capacity: c.capacity,
-      observationShape: c.observationShape,
-      observationDtype: c.observationDtype,
-      frameStack: c.frameStack,
-      action: c.action,
-      numEnvs: c.numEnvs,
-      nStep: c.nStep,
-      gamma: c.gamma,
-    } as ReplayBufferConfig);
-  } catch (err) {
-    throw new ReplayFileError(path, `corrupt config: ${(err as Error).message}`);
-  }
-}
-
-function asRecord(x: unknown, path: string): Record<string, unknown> {
-  if (typeof x !== 'object' || x === null) throw new ReplayFileError(path, 'corrupt header: no meta');
-  return x as Record<string, unknown>;
-}
-
-function numberArray(x: unknown, n: number, path: string, what: string): number[] {
-  if (!Array.isArray(x) || x.length !== n || x.some((v) => typeof v !== 'number')) throw new ReplayFileError(path, `corrupt: ${what} must be ${n} numbers`);
-  return x as number[];
-}
-
-export function parseRngState(x: unknown, path: string): RngState {
-  const r = x as Record<string, unknown> | null;
-  if (typeof r !== 'object' || r === null || !Array.isArray(r['words']) || (r['words'] as unknown[]).some((w) => !Number.isInteger(w))) {
-    throw new ReplayFileError(path, 'corrupt: bad RNG state');
-  }
-  const spare = r['spareNormal'];
-  if (spare !== null && typeof spare !== 'number') throw new ReplayFileError(path, 'corrupt: bad RNG state');
-  const state: RngState = { words: [...(r['words'] as number[])], spareNormal: spare };
-  try {
-    new Rng(0).setState(state); // the generator checks its own state's form
-  } catch (err) {
-    throw new ReplayFileError(path, `corrupt: bad RNG state (${(err as Error).message})`);
-  }
-  return state;
-}
-
-function sameElements(a: ArrayLike<number>, aOffset: number, b: ArrayLike<number>, bOffset: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
-  return true;
 }
 
 function checkBatchSize(batchSize: number): void {

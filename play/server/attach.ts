@@ -94,7 +94,5 @@ export function attachViewer<O, A>(run: AttachableRun<O, A>, options: AttachOpti
     agent: options.agent ?? run.agent ?? null,
   };
   if (run.metrics$ && !options.metrics$) viewerOptions.metrics$ = run.metrics$;
-  return launchViewer(viewerOptions, (hasClients, maxSendFps) =>
-    streamSource(run.steps$, new TrainStepTracker<O, A>(envIndex), hasClients, maxSendFps),
-  );
+  return launchViewer(viewerOptions, (hasClients, gate) => streamSource(run.steps$, new TrainStepTracker<O, A>(envIndex), hasClients, gate));
 }

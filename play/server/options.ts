@@ -58,6 +58,11 @@ export interface ViewerOptions<O = unknown, A = unknown> {
   flow?: Partial<FlowLimits>;
   /** Steps sent a second at most (default 60; Infinity to send every step a page is ready for). */
   maxSendFps?: number;
+  /**
+   * Stream mode: the largest share of the wall time that building and sending frames may take
+   * (default 0.02), so an expensive explain() or scene cannot slow a training run.
+   */
+  maxTimeShare?: number;
   /** Long side of the pixel frame sent, at most (default 256). */
   maxFrameSide?: number;
 }

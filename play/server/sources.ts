@@ -16,8 +16,38 @@ export interface SourceStatus {
   stepsPerSecond: number | null;
 }
 
+/**
+ * Decides when the next step of someone else's loop may be shown: at most `maxFps` a second, and
+ * never using more than `share` of the wall time for building and sending frames (an agent's
+ * explain() on a big network is not free). Its cost is measured by whoever publishes.
+ */
+export class SendGate {
+  private nextAt = 0;
+  private readonly minIntervalMs: number;
+
+  constructor(
+    maxFps: number,
+    private readonly share: number,
+  ) {
+    if (!(share > 0 && share <= 1)) throw new RangeError(`the viewer's time share must be in (0, 1], got ${String(share)}`);
+    this.minIntervalMs = Number.isFinite(maxFps) ? 1000 / maxFps : 0;
+  }
+
+  open(): boolean {
+    return performance.now() >= this.nextAt;
+  }
+
+  /** Records a publish that ran from `start` to `end` (ms): the next one waits so that cost stays within the share. */
+  spent(start: number, end: number): void {
+    const cost = end - start;
+    this.nextAt = start + Math.max(this.minIntervalMs, cost / this.share);
+  }
+}
+
 /** A mode: the states to show, the status to report, and what the controls do. */
 export interface ViewerSource {
+  /** Set in stream mode: the publisher reports its cost here. */
+  readonly gate?: SendGate;
   readonly mode: ViewerMode;
   /** KeyboardEvent.code values the page should forward (play mode). */
   readonly keys: string[];
@@ -37,19 +67,20 @@ function atMost<T>(fps: number): (source: Observable<T>) => Observable<T> {
 
 /**
  * Stream mode: someone else's steps (a training run). The run is never paused or slowed: every
- * step is only counted (episode return) unless a page is connected, and at most `maxSendFps`
- * steps a second are turned into snapshots. Pause and single step act per page.
+ * step is only counted (episode return) unless a page is connected and the gate is open, and
+ * only then turned into a snapshot. Pause and single step act per page.
  */
-export function streamSource<T>(steps$: Observable<T>, tracker: StreamTracker<T>, hasClients: () => boolean, maxSendFps: number): ViewerSource {
+export function streamSource<T>(steps$: Observable<T>, tracker: StreamTracker<T>, hasClients: () => boolean, gate: SendGate): ViewerSource {
   const snapshots$ = steps$.pipe(
     tap((s) => tracker.observe(s)),
     filter(hasClients),
-    atMost<T>(maxSendFps),
+    filter(() => gate.open()),
     map((s) => tracker.snapshotOf(s)),
   );
   const status: SourceStatus = { paused: false, stepsPerSecond: null };
   return {
     mode: 'stream',
+    gate,
     keys: [],
     snapshots$,
     status$: of(status),

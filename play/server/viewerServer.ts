@@ -17,7 +17,7 @@ import { checkStepsPerSecond } from './pacedLoop.js';
 import { PROTOCOL_VERSION, encodeOverlay, parseClientMessage, type CurvePoint, type ServerMessage, type ViewerMode } from './protocol.js';
 import { EpisodeTracker, type Snapshot } from './snapshot.js';
 import type { RolloutStep } from '../../envs/streams/types.js';
-import { loopSource, streamSource, type ViewerSource } from './sources.js';
+import { SendGate, loopSource, streamSource, type ViewerSource } from './sources.js';
 import { checkViewerDir, defaultViewerDir, staticHandler } from './staticFiles.js';
 import { StepPublisher } from './stepPublisher.js';
 
@@ -71,6 +71,7 @@ interface Resolved {
   maxClients: number;
   flow: FlowLimits;
   maxSendFps: number;
+  maxTimeShare: number;
   maxFrameSide: number;
 }
 
@@ -92,6 +93,8 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
   if (o.recordPath !== undefined && !o.recorder) throw new TypeError('startViewer: recordPath needs a recorder');
   const maxSendFps = o.maxSendFps ?? 60;
   if (!(maxSendFps > 0)) throw new RangeError(`startViewer: maxSendFps must be positive, got ${String(maxSendFps)}`);
+  const maxTimeShare = o.maxTimeShare ?? 0.02;
+  if (!(maxTimeShare > 0 && maxTimeShare <= 1)) throw new RangeError(`startViewer: maxTimeShare must be in (0, 1], got ${String(maxTimeShare)}`);
   const flow: FlowLimits = { ...DEFAULT_FLOW_LIMITS, ...(o.flow ?? {}) };
   positiveInt('flow.maxInFlight', flow.maxInFlight, 1);
   positiveInt('flow.maxBufferedBytes', flow.maxBufferedBytes, 1);
@@ -105,6 +108,7 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
     maxClients: positiveInt('maxClients', o.maxClients, 8),
     flow,
     maxSendFps,
+    maxTimeShare,
     maxFrameSide: positiveInt('maxFrameSide', o.maxFrameSide, 256),
   };
 }
@@ -142,7 +146,7 @@ export async function startViewer<O = unknown, A = unknown>(options: ViewerOptio
 }
 
 /** Builds a stream-mode source from another kind of step stream (attachViewer's training steps). */
-export type StreamSourceFactory = (hasClients: () => boolean, maxSendFps: number) => ViewerSource;
+export type StreamSourceFactory = (hasClients: () => boolean, gate: SendGate) => ViewerSource;
 
 /** startViewer, with stream mode fed by `streamFactory` instead of `options.steps$`. */
 export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFactory: StreamSourceFactory | null): Promise<ViewerHandle> {
@@ -199,8 +203,9 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   let source: ViewerSource | null = null;
   if (r.mode === 'stream') {
     const hasClients = (): boolean => clients.size > 0;
-    if (streamFactory) source = streamFactory(hasClients, r.maxSendFps);
-    else if (options.steps$) source = streamSource(options.steps$ as Observable<RolloutStep>, new EpisodeTracker(), hasClients, r.maxSendFps);
+    const gate = new SendGate(r.maxSendFps, r.maxTimeShare);
+    if (streamFactory) source = streamFactory(hasClients, gate);
+    else if (options.steps$) source = streamSource(options.steps$ as Observable<RolloutStep>, new EpisodeTracker(), hasClients, gate);
   } else {
     source = loopSource<O, A>({
       mode: r.mode,
@@ -308,7 +313,11 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   if (source) {
     subs.add(
       source.snapshots$.subscribe({
-        next: (snap) => publisher.publish(snap, performance.now()),
+        next: (snap) => {
+          const start = performance.now();
+          publisher.publish(snap, start);
+          source?.gate?.spent(start, performance.now());
+        },
         error: reportError,
       }),
     );

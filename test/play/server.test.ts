@@ -11,6 +11,8 @@ import { CatchEnv } from '../../envs/games/catch.js';
 import { DemonstrationRecorder, attachViewer, defaultViewerDir, loadDemonstrations, startViewer, type ViewerHandle, type ViewerLogger } from '../../play/index.js';
 import type { FrameMessage } from '../../play/server/protocol.js';
 import { RawClient, sleep } from './rawClient.js';
+import { createRun } from '../../agents/train.js';
+import { SendGate } from '../../play/server/sources.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pixelgym-viewer-'));
 const open: { close(): Promise<void> }[] = [];
@@ -240,7 +242,7 @@ describe('stream mode (attached to someone else loop)', () => {
       load: async () => {},
       explain: (obs): ActionExplanation<number> => ({ action: obs[0]! > 0 ? 1 : 0, qValues: Float32Array.of(obs[0]!, -obs[0]!), value: 0.5 }),
     };
-    const v = await attachViewer({ steps$, metrics$, agent }, { env, envIndex: 1, maxSendFps: Infinity, flow: { maxInFlight: 10 } });
+    const v = await attachViewer({ steps$, metrics$, agent }, { env, envIndex: 1, maxSendFps: Infinity, maxTimeShare: 1, flow: { maxInFlight: 10 } });
     const c = await client(v);
     await c.waitFor(() => c.of('hello').length === 1, 3000, 'hello');
     expect(c.of('hello')[0]).toMatchObject({ mode: 'stream', stepsPerSecond: null });
@@ -278,6 +280,33 @@ describe('stream mode (attached to someone else loop)', () => {
     const late = await client(v);
     await late.waitFor(() => late.of('metrics').length > 0, 3000, 'history');
     expect(late.of('metrics')[0]).toEqual({ type: 'metrics', reset: true, points: [{ x: 100, values: { episodeReturn: 42, loss: 0.5 } }] });
+  });
+
+  it('attaches to a real training run (agents/train.ts): steps with Q-values and the metrics rows, and the run finishes', async () => {
+    const run = await createRun({ algo: 'qlearning', env: 'FrozenLake-v1', totalSteps: 4000, logEvery: 500, evalEvery: 4000, evalEpisodes: 1, seed: 0 });
+    const v = await attachViewer(run, { logger: collectingLogger(), maxSendFps: 200, maxTimeShare: 0.5 });
+    open.push(v);
+    const c = await client(v);
+    await c.waitFor(() => c.of('hello').length === 1, 3000, 'hello');
+    const result = await run.start();
+    expect(result.steps).toBe(4000);
+    await c.waitFor(() => c.steps().length > 0 && c.of('metrics').some((m) => m.points.length > 0), 5000, 'steps and metrics');
+    const s = c.steps().at(-1)!;
+    expect(s.qValues).toHaveLength(4);
+    expect(s.globalStep).toBeLessThanOrEqual(4000);
+    expect(c.of('metrics').flatMap((m) => m.points).some((p) => 'return' in p.values)).toBe(true);
+  });
+
+  it('the send gate keeps the cost of publishing within its share of the time', () => {
+    const gate = new SendGate(Infinity, 0.02);
+    expect(gate.open()).toBe(true);
+    const now = performance.now();
+    gate.spent(now, now + 1); // 1 ms of work → the next may start 50 ms after this one started
+    expect(gate.open()).toBe(false);
+    const capped = new SendGate(10, 1);
+    capped.spent(performance.now(), performance.now());
+    expect(capped.open()).toBe(false); // 10 a second at most
+    expect(() => new SendGate(10, 0)).toThrow(/share/);
   });
 
   it("tails a run's metrics.jsonl as it grows, skipping bad lines and waiting for partial ones", async () => {

@@ -90,7 +90,7 @@ export class RecurrentCore {
       name: uniqueLayerName(kind),
     };
     this.rnn = kind === 'lstm' ? tf.layers.lstm(layerArgs) : kind === 'gru' ? tf.layers.gru(layerArgs) : tf.layers.simpleRNN(layerArgs);
-    const input = tf.input({ shape: [null, inputSize] as unknown as number[], name: uniqueLayerName('sequence_input') });
+    const input = tf.input({ shape: [null, inputSize], name: uniqueLayerName('sequence_input') });
     const outputs = this.rnn.apply(input) as tf.SymbolicTensor[];
     this.model = tf.model({ inputs: input, outputs, name: uniqueLayerName(`${kind}_core`) });
   }

@@ -90,23 +90,51 @@ function makeNet(kind: 'natureCnn' | 'mlp', variant: Variant): Net {
   };
 }
 
+function summarize(wall: number[], cpu: number[]): Timing {
+  return {
+    steps: wall.length,
+    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
+    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
+  };
+}
+
+function measure(step: () => void, wall: number[], cpu: number[]): void {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  step();
+  wall.push(performance.now() - t);
+  const d = process.cpuUsage(c);
+  cpu.push((d.user + d.system) / 1000);
+}
+
 function time(step: () => void, repeats: number, warmup: number): Timing {
   for (let i = 0; i < warmup; i++) step();
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    step();
-    wall.push(performance.now() - t);
-    const d = process.cpuUsage(c);
-    cpu.push((d.user + d.system) / 1000);
+  for (let i = 0; i < repeats; i++) measure(step, wall, cpu);
+  return summarize(wall, cpu);
+}
+
+/**
+ * Both variants, alternating in blocks, so a change in machine load hits both alike (the machine
+ * is shared; sequential runs drifted by tens of percent).
+ */
+function timeBoth(steps: Record<Variant, () => void>, blocks: number, perBlock: number, warmup: number): Record<Variant, Timing> {
+  const variants: Variant[] = ['pixelgym', 'stock'];
+  const wall: Record<Variant, number[]> = { pixelgym: [], stock: [] };
+  const cpu: Record<Variant, number[]> = { pixelgym: [], stock: [] };
+  for (const v of variants) {
+    setVariant(v);
+    for (let i = 0; i < warmup; i++) steps[v]();
   }
-  return {
-    steps: repeats,
-    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
-    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
-  };
+  for (let b = 0; b < blocks; b++) {
+    for (const v of b % 2 === 0 ? variants : [...variants].reverse()) {
+      setVariant(v);
+      for (let i = 0; i < perBlock; i++) measure(steps[v], wall[v], cpu[v]);
+    }
+  }
+  setVariant('pixelgym');
+  return { pixelgym: summarize(wall.pixelgym, cpu.pixelgym), stock: summarize(wall.stock, cpu.stock) };
 }
 
 /** Per-kernel CPU and wall ms of one step, minimum over `repeats` profiled steps, biggest first. */
@@ -198,23 +226,29 @@ export async function main(): Promise<void> {
   await selectBackend('wasm');
   const wasm: Record<string, unknown> = {};
   const profiles: Record<string, unknown> = {};
-  for (const variant of ['pixelgym', 'stock'] as const) {
-    setVariant(variant);
-    const cnn = makeNet('natureCnn', variant);
-    const tensors = tf.memory().numTensors;
-    const cnnTime = time(cnn.step, variant === 'pixelgym' ? 20 : 10, 3);
-    print(`wasm natureCnn b32 (${variant})`, cnnTime);
-    const prof = await profile(cnn.step, 5);
-    profiles[variant] = { totalCpuMs: prof.totalCpuMs, top: prof.rows.slice(0, 30) };
-    printProfile(`wasm natureCnn step profile (${variant})`, prof);
-    const leaked = tf.memory().numTensors - tensors;
-    cnn.dispose();
-    const net = makeNet('mlp', variant);
-    const mlpTime = time(net.step, 300, 30);
-    print(`wasm mlp 4-64-64-2 b64 (${variant})`, mlpTime);
-    net.dispose();
-    wasm[variant] = { natureCnnBatch32: cnnTime, mlpBatch64: mlpTime, tensorsLeakedPerRun: leaked };
+  const cnn = { pixelgym: makeNet('natureCnn', 'pixelgym'), stock: makeNet('natureCnn', 'stock') };
+  const cnnTimes = timeBoth({ pixelgym: cnn.pixelgym.step, stock: cnn.stock.step }, 8, 3, 2);
+  const tensors = tf.memory().numTensors;
+  cnn.pixelgym.step();
+  const leaked = tf.memory().numTensors - tensors;
+  for (const v of ['pixelgym', 'stock'] as const) print(`wasm natureCnn b32 (${v})`, cnnTimes[v]);
+  for (const v of ['pixelgym', 'stock'] as const) {
+    setVariant(v);
+    const prof = await profile(cnn[v].step, 5);
+    profiles[v] = { totalCpuMs: prof.totalCpuMs, kernelCalls: prof.rows.reduce((n, r) => n + r.calls, 0), top: prof.rows.slice(0, 30) };
+    printProfile(`wasm natureCnn step profile (${v})`, prof);
+    cnn[v].dispose();
   }
+  const mlps = { pixelgym: makeNet('mlp', 'pixelgym'), stock: makeNet('mlp', 'stock') };
+  const mlpTimes = timeBoth({ pixelgym: mlps.pixelgym.step, stock: mlps.stock.step }, 20, 25, 30);
+  for (const v of ['pixelgym', 'stock'] as const) print(`wasm mlp 4-64-64-2 b64 (${v})`, mlpTimes[v]);
+  mlps.pixelgym.dispose();
+  mlps.stock.dispose();
+  setVariant('pixelgym');
+  for (const v of ['pixelgym', 'stock'] as const) {
+    wasm[v] = { natureCnnBatch32: cnnTimes[v], mlpBatch64: mlpTimes[v] };
+  }
+  wasm['tensorsLeakedPerCnnStep'] = leaked;
   wasm['adamOnlyNatureCnnParams'] = { pixelgym: optimizerOnly('pixelgym'), stock: optimizerOnly('stock') };
   setVariant('pixelgym');
   backends['wasm'] = wasm;
@@ -245,7 +279,7 @@ export async function main(): Promise<void> {
     cnn.dispose();
     backends['tensorflow'] = { mlpBatch64: tfMlp, natureCnnBatch32: tfCnn };
   } catch (err) {
-    backends['tensorflow'] = `unavailable: ${(err as Error).message.split('.')[0]}`;
+    backends['tensorflow'] = `unavailable: ${(err as Error).message}`;
   }
   await selectBackend('wasm');
 

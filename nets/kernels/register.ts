@@ -32,7 +32,9 @@ export const wasmKernelOverrides: Readonly<Record<string, string>> = {
   Conv2DBackpropInput: 'replaced: dy @ W^T then a SIMD scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
   DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
   DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',
-  BatchMatMul: 'replaced when transposed: explicit transpose of the cheaper side, then plain a @ b',
+  BatchMatMul:
+    'replaced: transposed operands made explicit (SIMD transpose of the cheaper side); a plain a @ b with a big b ' +
+    'not seen before runs as (b^T a^T)^T, so XNNPACK packs the small a^T instead of b',
   _FusedMatMul: 'replaced when transposed: explicit transposes, then the plain fused kernel',
   Sum: 'replaced for leading axes (bias gradients): one SIMD pass instead of transpose + reduce',
   Transpose: 'replaced for (batched) float matrix transposes with dims divisible by 4: SIMD 4x4 shuffles',
@@ -90,12 +92,12 @@ const kernels: Record<string, tf.KernelFunc> = {
   ...fusedKernels,
 };
 
+let originalReluGradient: tf.GradConfig | null = null;
+
 /**
  * ReLU's gradient is dy * cast(step(x)): three kernels. On wasm it becomes one; elsewhere the
  * default gradient runs unchanged. The one-pass kernel's own gradient keeps second order working.
  */
-let originalReluGradient: tf.GradConfig | null = null;
-
 function registerReluGradient(): void {
   originalReluGradient ??= tf.getGradient('Relu');
   const original = originalReluGradient;

@@ -77,15 +77,6 @@ export class KernelScope {
     return this.run('Slice', { x }, { begin, size });
   }
 
-  pad(x: tf.TensorInfo, paddings: Array<[number, number]>): tf.TensorInfo {
-    if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
-    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
-  }
-
-  reverse(x: tf.TensorInfo, dims: number[]): tf.TensorInfo {
-    return dims.length === 0 ? x : this.run('Reverse', { x }, { dims });
-  }
-
   sum(x: tf.TensorInfo, axis: number[]): tf.TensorInfo {
     return this.run('Sum', { x }, { axis, keepDims: false });
   }

@@ -7,11 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { make } from '../../envs/registry.js';
 import '../../envs/index.js';
-import { rasterize } from '../../envs/render/rasterize.js';
+import { rasterize, rasterizeLabels } from '../../envs/render/rasterize.js';
 import type { Scene } from '../../envs/render/scene.js';
 import { Rng } from '../../envs/rng.js';
 import { selectBackend } from '../../nets/backend.js';
 import { gradCheck } from '../../nets/gradcheck.js';
+import { collectFrames, sceneBoxes } from '../../nets/vision/data/index.js';
 import {
   Localizer,
   TwoStageDetector,
@@ -23,8 +24,9 @@ import {
   meanAveragePrecision,
   nms,
   roiMaxPool,
-  sceneObjects,
+  detectionSamples,
   scoreLocalization,
+  toLabeledBoxes,
   type BoxXYXY,
   type Detection,
   type LabeledBox,
@@ -250,28 +252,6 @@ describe('roiMaxPool', () => {
   });
 });
 
-describe('sceneObjects', () => {
-  it('boxes the visible objects of a Catch frame and drops a hidden paddle', () => {
-    const scenes = rolloutScenes('Catch-v0', [0], 20);
-    const first = sceneObjects(scenes[0]!, SIZE, SIZE, ['ball', 'paddle']);
-    // 5 columns × 10 rows into 40×40: cells of 8×4 pixels; the paddle starts in column 2, row 9.
-    expect(first.find((o) => o.classId === 1)!.box).toEqual({ x0: 16, y0: 36, x1: 24, y1: 40 });
-    const ball = first.find((o) => o.classId === 0)!.box;
-    expect([ball.y0, ball.y1, ball.x1 - ball.x0]).toEqual([0, 4, 8]);
-    // A scene with the ball drawn over the paddle has only the ball.
-    const hidden: Scene = {
-      width: 5,
-      height: 10,
-      background: 0,
-      shapes: [
-        { type: 'rect', x: 1, y: 9, w: 1, h: 1, color: 0x3fa9f5, kind: 'paddle' },
-        { type: 'rect', x: 1, y: 9, w: 1, h: 1, color: 0xffffff, kind: 'ball' },
-      ],
-    };
-    expect(sceneObjects(hidden, SIZE, SIZE, ['ball', 'paddle'])).toEqual([{ classId: 0, box: { x0: 8, y0: 36, x1: 16, y1: 40 } }]);
-  });
-});
-
 /** Frames showing one object each: a kind drawn at random, then one shape of that kind, alone. */
 function singleObjectSet(scenes: readonly Scene[], kinds: readonly string[], rng: Rng): { frames: Uint8Array[]; targets: LabeledBox[] } {
   const frames: Uint8Array[] = [];
@@ -281,10 +261,10 @@ function singleObjectSet(scenes: readonly Scene[], kinds: readonly string[], rng
     const kind = present[rng.int(present.length)]!;
     const candidates = scene.shapes.filter((s) => s.kind === kind);
     const alone: Scene = { ...scene, shapes: [candidates[rng.int(candidates.length)]!] };
-    const objects = sceneObjects(alone, SIZE, SIZE, kinds);
+    const objects = sceneBoxes(alone, SIZE, SIZE, kinds, rasterizeLabels(alone, SIZE, SIZE, kinds), 'shape');
     if (objects.length !== 1) continue;
     frames.push(rasterize(alone, SIZE, SIZE).data);
-    targets.push(objects[0]!);
+    targets.push(toLabeledBoxes(objects)[0]!);
   }
   return { frames, targets };
 }
@@ -335,20 +315,21 @@ describe('Localizer (classification + localization)', () => {
   });
 });
 
-/** Distinct frames of random-policy episodes with their objects, shuffled and split 3:1 into train and held-out. */
-function distinctFrames(id: string, kinds: readonly string[], episodes: number, rng: Rng) {
-  const byFrame = new Map<string, { frame: Uint8Array; objects: LabeledBox[] }>();
-  for (const scene of rolloutScenes(id, seedRange(0, episodes), 60)) {
-    const frame = rasterize(scene, SIZE, SIZE).data;
-    byFrame.set(Buffer.from(frame).toString('base64'), { frame, objects: sceneObjects(scene, SIZE, SIZE, kinds) });
+/**
+ * Distinct frames of random-policy play (collectFrames), shuffled and split 3:1 into training and
+ * held-out frames: no held-out frame is ever trained on.
+ */
+function distinctFrames(id: string, kinds: readonly string[], n: number, seed: number) {
+  const env = make(id, { obsType: 'rgb', width: SIZE, height: SIZE });
+  const dataset = collectFrames(env, 'random', n, { seed, width: SIZE, height: SIZE, kinds });
+  env.close();
+  const firstOf = new Map<string, number>();
+  for (let i = 0; i < dataset.size; i++) {
+    const key = Buffer.from(dataset.frame(i)).toString('base64');
+    if (!firstOf.has(key)) firstOf.set(key, i);
   }
-  const items = [...byFrame.values()];
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  const cut = Math.floor(items.length / 4);
-  return { test: items.slice(0, cut), train: items.slice(cut) };
+  const { train, validation } = dataset.subset([...firstOf.values()]).split(0.75, seed);
+  return { train: detectionSamples(train), test: detectionSamples(validation) };
 }
 
 describe('TwoStageDetector', () => {
@@ -356,12 +337,14 @@ describe('TwoStageDetector', () => {
     const kinds = ['ball', 'paddle'];
     const rng = new Rng(5);
     // Catch has 5 × 10 ball cells × 5 paddle cells; the held-out frames are combinations never trained on.
-    const { train, test } = distinctFrames('Catch-v0', kinds, 150, rng);
-    expect(train.length).toBeGreaterThan(120);
-    expect(test.length).toBeGreaterThan(40);
+    const { train, test } = distinctFrames('Catch-v0', kinds, 1500, 5);
+    expect(train.frames.length).toBeGreaterThan(120);
+    expect(test.frames.length).toBeGreaterThan(40);
+    // The paddle starts in the middle column of the bottom row: 8×4-pixel cells at 40×40.
+    expect(train.objects.flat().some((o) => o.classId === 1 && o.box.x0 === 16 && o.box.y0 === 36 && o.box.x1 === 24 && o.box.y1 === 40)).toBe(true);
     const detector = new TwoStageDetector({ numClasses: 2, classNames: kinds, inputShape: [SIZE, SIZE, 3], seed: 1 });
-    const truth = test.map((t) => t.objects);
-    const untrained = meanAveragePrecision(detector.detect(test.map((t) => t.frame)), truth, 2).map;
+    const truth = test.objects;
+    const untrained = meanAveragePrecision(detector.detect(test.frames), truth, 2).map;
     const steps = 120;
     const batch = 8;
     const lr = detector.config.learningRate;
@@ -371,10 +354,10 @@ describe('TwoStageDetector', () => {
     const t0 = performance.now();
     for (let step = 0; step < steps; step++) {
       detector.setLearningRate(lr * (1 - (0.9 * step) / steps));
-      const idx = Array.from({ length: batch }, () => rng.int(train.length));
+      const idx = Array.from({ length: batch }, () => rng.int(train.frames.length));
       const losses = detector.trainStep(
-        idx.map((i) => train[i]!.frame),
-        idx.map((i) => train[i]!.objects),
+        idx.map((i) => train.frames[i]!),
+        idx.map((i) => train.objects[i]!),
       );
       if (step === 0) {
         first = losses.total;
@@ -384,13 +367,13 @@ describe('TwoStageDetector', () => {
     }
     const ms = (performance.now() - t0) / steps;
     expect(tf.memory().numTensors).toBe(before);
-    const detections = detector.detect(test.map((t) => t.frame));
+    const detections = detector.detect(test.frames);
     const after = tf.memory().numTensors;
-    detector.detect(test.slice(0, 4).map((t) => t.frame));
+    detector.detect(test.frames.slice(0, 4));
     expect(tf.memory().numTensors).toBe(after);
     const result = meanAveragePrecision(detections, truth, 2);
     console.log(
-      `detector on Catch: ${test.length} held-out frames, mAP@0.5 ${result.map.toFixed(3)} (ball ${result.perClass[0]?.toFixed(3)}, paddle ${result.perClass[1]?.toFixed(3)}), untrained ${untrained.toFixed(3)}; loss ${first.toFixed(3)} → ${last.toFixed(3)}; ${ms.toFixed(0)} ms/step`,
+      `detector on Catch: ${test.frames.length} held-out frames, mAP@0.5 ${result.map.toFixed(3)} (ball ${result.perClass[0]?.toFixed(3)}, paddle ${result.perClass[1]?.toFixed(3)}), untrained ${untrained.toFixed(3)}; loss ${first.toFixed(3)} → ${last.toFixed(3)}; ${ms.toFixed(0)} ms/step`,
     );
     expect(result.map).toBeGreaterThanOrEqual(0.8);
     expect(untrained).toBeLessThan(0.5);
@@ -411,18 +394,18 @@ describe('TwoStageDetector', () => {
     dirs.push(dir);
     await detector.save(dir);
     const loaded = await TwoStageDetector.load(dir);
-    expect(loaded.detect(test.slice(0, 6).map((t) => t.frame))).toEqual(detector.detect(test.slice(0, 6).map((t) => t.frame)));
+    expect(loaded.detect(test.frames.slice(0, 6))).toEqual(detector.detect(test.frames.slice(0, 6)));
     expect(loaded.classNames).toEqual(kinds);
     loaded.dispose();
     await expect(TwoStageDetector.load(join(dir, 'backbone'))).rejects.toThrow(/cannot read two-stage-detector/);
 
     // Bad input: a clear error, and the weights do not move.
-    const probe = detector.detect([test[0]!.frame]);
-    expect(() => detector.trainStep([test[0]!.frame], [[{ classId: 2, box: { x0: 0, y0: 0, x1: 4, y1: 4 } }]])).toThrow(/classId 2/);
-    expect(() => detector.trainStep([test[0]!.frame], [[{ classId: 0, box: { x0: 5, y0: 0, x1: 4, y1: 4 } }]])).toThrow(/x0 <= x1/);
-    expect(() => detector.trainStep([test[0]!.frame], [])).toThrow(/1 frames but 0/);
+    const probe = detector.detect([test.frames[0]!]);
+    expect(() => detector.trainStep([test.frames[0]!], [[{ classId: 2, box: { x0: 0, y0: 0, x1: 4, y1: 4 } }]])).toThrow(/classId 2/);
+    expect(() => detector.trainStep([test.frames[0]!], [[{ classId: 0, box: { x0: 5, y0: 0, x1: 4, y1: 4 } }]])).toThrow(/x0 <= x1/);
+    expect(() => detector.trainStep([test.frames[0]!], [])).toThrow(/1 frames but 0/);
     expect(() => detector.detect([new Uint8Array(7)])).toThrow(/frame 0 must hold 4800/);
-    expect(detector.detect([test[0]!.frame])).toEqual(probe);
+    expect(detector.detect([test.frames[0]!])).toEqual(probe);
     expect(() => new TwoStageDetector({ numClasses: 2, rpnNegativeIoU: 0.8 })).toThrow(/rpnNegativeIoU/);
     detector.dispose();
   });

@@ -5,7 +5,7 @@ export * from './nms.js';
 export * from './anchors.js';
 export * from './roiPool.js';
 export * from './meanAveragePrecision.js';
-export * from './sceneObjects.js';
+export * from './datasetBoxes.js';
 export * from './imageBatch.js';
 export * from './losses.js';
 export * from './optimizeStep.js';

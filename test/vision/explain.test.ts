@@ -277,3 +277,30 @@ describe('Gram matrices', () => {
     expect(got[0]![0]).toBeCloseTo((1 + 0 + 4 + 16) / 4, 5);
   });
 });
+
+describe('pixelgym explain (saved DQN agent on Catch)', () => {
+  it('writes overlaid frames as PNGs and a GIF, and the filters image', async () => {
+    const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { PNG } = await import('pngjs');
+    const { make } = await import('../../envs/index.js');
+    const { applyPreprocess, DqnAgent, getPreset } = await import('../../agents/index.js');
+    const { runExplain } = await import('../../play/commands/explain.js');
+    const preset = getPreset('dqn', 'catch').config as ConstructorParameters<typeof DqnAgent>[1];
+    const env = applyPreprocess(make('Catch-v0'), preset.preprocess!);
+    const agent = new DqnAgent({ observationSpace: env.observationSpace, actionSpace: env.actionSpace, id: 'Catch-v0' }, preset, 0);
+    const dir = mkdtempSync(join(tmpdir(), 'pixelgym-explain-'));
+    await agent.save(join(dir, 'agent'));
+    agent.dispose();
+    const files = await runExplain(join(dir, 'agent'), { method: 'saliency', maxSteps: 4, out: join(dir, 'maps'), gif: join(dir, 'sal.gif') });
+    expect(files).toHaveLength(5);
+    const png = PNG.sync.read(readFileSync(files[0]!));
+    expect(png.width).toBeGreaterThanOrEqual(84);
+    expect(existsSync(join(dir, 'sal.gif'))).toBe(true);
+    expect(readFileSync(join(dir, 'sal.gif')).subarray(0, 6).toString()).toBe('GIF89a');
+    const f = await runExplain(join(dir, 'agent'), { method: 'filters', out: join(dir, 'maps') });
+    expect(PNG.sync.read(readFileSync(f[0]!)).width).toBe(3 * 3 * 8 + 2); // 8 one-channel 3×3 filters at ×8 in 3 columns, 1-pixel gaps
+    await expect(runExplain(join(dir, 'agent'), { method: 'nope' as 'saliency' })).rejects.toThrow(/--method/);
+  }, 60_000);
+});

@@ -44,7 +44,8 @@ export function firstLayerFilters(model: tf.LayersModel, scale = 4): Frame {
       tiles.push(scaleUp({ width: kw, height: kh, data }, scale));
     }
   }
-  return tileFrames(tiles, rgb ? Math.ceil(Math.sqrt(cout)) : cin);
+  // One tile per filter (RGB or single-channel) goes in a square-ish grid; several channels, a filter a row.
+  return tileFrames(tiles, rgb || cin === 1 ? Math.ceil(Math.sqrt(cout)) : cin);
 }
 
 /** The activations of layer `layerName` for one image: one map per channel (a dense layer gives 1×units). */

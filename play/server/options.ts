@@ -56,13 +56,13 @@ export interface ViewerOptions<O = unknown, A = unknown> {
   /** Pages connected at once (default 8); more are turned away. */
   maxClients?: number;
   flow?: Partial<FlowLimits>;
-  /** Steps sent a second at most (default 60; Infinity to send every step a page is ready for). */
+  /** Steps sent a second at most (default 20 in stream mode, 60 in watch and play; Infinity: every step a page is ready for). */
   maxSendFps?: number;
   /**
    * Stream mode: the largest share of the wall time that building and sending frames may take
    * (default 0.02), so an expensive explain() or scene cannot slow a training run.
    */
   maxTimeShare?: number;
-  /** Long side of the pixel frame sent, at most (default 256). */
+  /** Long side of the pixel frame sent, at most (default 160; image observations larger than that are scaled down). */
   maxFrameSide?: number;
 }

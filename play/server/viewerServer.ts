@@ -91,7 +91,9 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
   if (o.metrics$ && typeof o.metrics$.subscribe !== 'function') throw new TypeError('startViewer: metrics$ must be an Observable');
   if (o.metricsFile !== undefined && (typeof o.metricsFile !== 'string' || o.metricsFile.length === 0)) throw new TypeError('startViewer: metricsFile must be a path');
   if (o.recordPath !== undefined && !o.recorder) throw new TypeError('startViewer: recordPath needs a recorder');
-  const maxSendFps = o.maxSendFps ?? 60;
+  // A trainer's steps are watched at 20 frames a second by default: plenty for a person, and each
+  // frame costs the trainer's process and the page's renderer some CPU.
+  const maxSendFps = o.maxSendFps ?? (mode === 'stream' ? 20 : 60);
   if (!(maxSendFps > 0)) throw new RangeError(`startViewer: maxSendFps must be positive, got ${String(maxSendFps)}`);
   const maxTimeShare = o.maxTimeShare ?? 0.02;
   if (!(maxTimeShare > 0 && maxTimeShare <= 1)) throw new RangeError(`startViewer: maxTimeShare must be in (0, 1], got ${String(maxTimeShare)}`);
@@ -109,7 +111,7 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
     flow,
     maxSendFps,
     maxTimeShare,
-    maxFrameSide: positiveInt('maxFrameSide', o.maxFrameSide, 256),
+    maxFrameSide: positiveInt('maxFrameSide', o.maxFrameSide, 160),
   };
 }
 
@@ -168,7 +170,10 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
     maxFrameSide: r.maxFrameSide,
     logger: r.logger,
   });
-  const broadcast = (m: ServerMessage): void => clients.broadcastText(JSON.stringify(m));
+  // Nothing is serialized for nobody: a trainer without a page pays only for the bookkeeping.
+  const broadcast = (m: ServerMessage): void => {
+    if (clients.size > 0) clients.broadcastText(JSON.stringify(m));
+  };
   const reportError = (err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
     r.logger.warn(`viewer: the env loop stopped: ${message}`);

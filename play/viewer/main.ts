@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   conn.messages$.subscribe(onText);
 
   const draw = (step: StepMessage, frame: FrameMessage | null): void => {
+    const start = performance.now();
     if (frame) {
       frameView.show(frame);
       status.frameSize = { width: frame.width, height: frame.height };
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
     const { scene: _scene, ...rest } = step;
     status.lastStep = rest;
     status.framesDrawn++;
+    status.lastDrawMs = performance.now() - start;
+    status.meanDrawMs += (status.lastDrawMs - status.meanDrawMs) / Math.min(status.framesDrawn, 100);
     conn.send({ type: 'ack', seq: step.seq });
   };
 

@@ -30,6 +30,9 @@ export interface ViewerStatus {
   sceneRect: Rect | null;
   /** Shapes of the last scene drawn, by kind, with their positions in scene units. */
   sceneShapes: { type: string; kind: string | null; x: number; y: number }[];
+  /** Milliseconds the last step took to draw (texture upload, scene, panel, render), and their running mean. */
+  lastDrawMs: number;
+  meanDrawMs: number;
   episodesFinished: number;
   curvePoints: number;
   errors: string[];
@@ -52,6 +55,8 @@ export function createStatus(): ViewerStatus {
     frameRect: null,
     sceneRect: null,
     sceneShapes: [],
+    lastDrawMs: 0,
+    meanDrawMs: 0,
     episodesFinished: 0,
     curvePoints: 0,
     errors: [],

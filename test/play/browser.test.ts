@@ -104,8 +104,8 @@ describe.skipIf(!run)('viewer in headless chromium', () => {
     await waitForStatus(page, 's.lastStep && s.lastStep.t === 0 && s.lastStep.episode === 0');
     await page.keyboard.press('Space');
     await waitForStatus(page, `s.paused === false && s.framesDrawn > ${a.framesDrawn + 5}`);
-    // CartPole's observation is not an image: the frame is its scene rasterized (600×400 fitted to 256×171).
-    expect((await pageStatus(page)).frameSize).toEqual({ width: 256, height: 171 });
+    // CartPole's observation is not an image: the frame is its scene rasterized (600×400 fitted to 160×107).
+    expect((await pageStatus(page)).frameSize).toEqual({ width: 160, height: 107 });
   });
 
   it('play mode: held arrow keys move the Catch paddle', async () => {

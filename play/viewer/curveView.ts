@@ -99,5 +99,10 @@ export class CurveView {
     ctx.beginPath();
     xs.forEach((x, i) => (i === 0 ? ctx.moveTo(px(x), py(ys[i]!)) : ctx.lineTo(px(x), py(ys[i]!))));
     ctx.stroke();
+    // A few points make no visible line: mark each.
+    if (xs.length <= 50) {
+      ctx.fillStyle = '#3fa9f5';
+      xs.forEach((x, i) => ctx.fillRect(px(x) - 2, py(ys[i]!) - 2, 4, 4));
+    }
   }
 }

@@ -24,6 +24,7 @@ import {
   mergeConfig,
   observationInfo,
   readJsonFile,
+  readTidy,
   saveOptimizerState,
   writeJsonFile,
   writeObservation,
@@ -208,6 +209,11 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
     return this.config.numEnvs;
   }
 
+  /** A copy of the recurrent state of the training envs ([n × units] per state tensor), or null. */
+  hiddenState(): Float32Array[] | null {
+    return this.trainState ? this.trainState.s.map((s) => Float32Array.from(s.dataSync())) : null;
+  }
+
   // ---------------------------------------------------------------------------------- acting
 
   act(observation: unknown, opts: ActOptions = {}): unknown {
@@ -300,10 +306,9 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
     const seq = (): { numSteps: number; numEnvs: number; state: RecurrentState; resets: tf.Tensor2D } | undefined =>
       this.rolloutState0 ? { numSteps: T, numEnvs: n, state: this.rolloutState0, resets: tf.tensor2d(this.rolloutStarts, [n, T]) } : undefined;
     // V(s_t) for the advantages (no gradient), and V of the next observations for the bootstrap.
-    const values = tf.tidy(() => {
+    const values = readTidy(() => {
       const s = seq();
-      const { out } = this.net.forward(tf.tensor(buf.observations, [B, ...this.obs.shape]), s);
-      return out.value!.dataSync() as Float32Array;
+      return this.net.forward(tf.tensor(buf.observations, [B, ...this.obs.shape]), s).out.value!;
     });
     buf.values.set(values);
     const lastValues = this.net.values(nextRows, n, this.trainState?.s, this.starts);

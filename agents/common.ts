@@ -4,9 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../envs/atomicWrite.js';
-import { Box } from '../envs/spaces/box.js';
-import { Discrete } from '../envs/spaces/discrete.js';
-import type { Space } from '../envs/spaces/space.js';
+import { fromJsonNumber, type Space, type SpaceJSON } from '../envs/spaces/space.js';
 import { getOptimizerState, setOptimizerState, type OptimizerState, type SavedTensor } from '../nets/optim.js';
 
 // ------------------------------------------------------------------------------------------ errors
@@ -42,12 +40,22 @@ export interface ObsInfo {
   image: boolean;
 }
 
+/**
+ * A space as plain data. Read through toJSON() rather than instanceof, so spaces from another copy of
+ * the package (a user's env importing the built files) work too.
+ */
+function spaceData(space: Space<unknown>): SpaceJSON {
+  if (!space || typeof (space as { toJSON?: unknown }).toJSON !== 'function') throw new TypeError(`expected a space, got ${String(space)}`);
+  return space.toJSON();
+}
+
 export function observationInfo(space: Space<unknown>): ObsInfo {
-  if (space instanceof Discrete) return { shape: [space.n], size: space.n, dtype: 'float32', discrete: { n: space.n, start: space.start }, image: false };
-  if (space instanceof Box) {
-    const shape = [...space.shape];
+  const j = spaceData(space);
+  if (j.type === 'Discrete') return { shape: [j.n], size: j.n, dtype: 'float32', discrete: { n: j.n, start: j.start ?? 0 }, image: false };
+  if (j.type === 'Box') {
+    const shape = [...j.shape];
     const size = shape.reduce((a, b) => a * b, 1);
-    const dtype = space.dtype === 'uint8' ? 'uint8' : 'float32';
+    const dtype = j.dtype === 'uint8' ? 'uint8' : 'float32';
     return { shape, size, dtype, discrete: null, image: dtype === 'uint8' && shape.length === 3 };
   }
   throw new TypeError(`agents support Box and Discrete observation spaces, got ${String(space)}`);
@@ -94,9 +102,11 @@ export type ActionInfo =
   | { kind: 'continuous'; dim: number; low: Float64Array; high: Float64Array; dtype: 'float32' | 'float64' };
 
 export function actionInfo(space: Space<unknown>): ActionInfo {
-  if (space instanceof Discrete) return { kind: 'discrete', n: space.n, start: space.start };
-  if (space instanceof Box && space.dtype !== 'uint8' && space.shape.length <= 1) {
-    return { kind: 'continuous', dim: space.size, low: space.low, high: space.high, dtype: space.dtype };
+  const j = spaceData(space);
+  if (j.type === 'Discrete') return { kind: 'discrete', n: j.n, start: j.start ?? 0 };
+  if (j.type === 'Box' && j.dtype !== 'uint8' && j.shape.length <= 1) {
+    const dim = j.shape.reduce((a, b) => a * b, 1);
+    return { kind: 'continuous', dim, low: Float64Array.from(j.low.map(fromJsonNumber)), high: Float64Array.from(j.high.map(fromJsonNumber)), dtype: j.dtype };
   }
   throw new TypeError(`agents support Discrete and 1-D float Box action spaces, got ${String(space)}`);
 }
@@ -284,6 +294,19 @@ export async function loadOptimizerState(optimizer: tf.Optimizer, dir: string, n
   });
   const state: OptimizerState = { className: file.className, config: file.config, iterations: file.iterations, weights };
   await setOptimizerState(optimizer, state);
+}
+
+/**
+ * Runs `fn` in a tidy scope and reads its tensor back as a Float32Array copy. (Returning a typed array
+ * from tf.tidy itself makes tfjs walk it element by element looking for tensors: very slow.)
+ */
+export function readTidy(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn);
+  try {
+    return Float32Array.from(t.dataSync());
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Reads every weight of a model and checks them all finite (for "never write a NaN model"). */

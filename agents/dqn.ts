@@ -205,22 +205,23 @@ export const dqnPresets: Record<string, Preset<DqnConfig>> = {
   },
   /**
    * bsuite's Catch from 84×84 RGB pixels, grayscaled and area-resized to 20×10 (two pixels a cell):
-   * a two-conv net, Adam 1e-3, short ε schedule. Catch is fully observed, so no frame stack.
+   * one 8×3×3 conv and a dense 64 layer, Adam 1e-3, short ε schedule, double DQN with Polyak
+   * targets. Catch is fully observed, so no frame stack. Tuned here: mean ≥ 0.9 in ~2000 steps.
    */
   catch: {
     description: 'DQN for Catch-v0 from pixels (small CNN on 20×10 gray frames)',
     env: 'Catch-v0',
     envKwargs: { obsType: 'rgb' },
     config: {
-      network: { type: 'smallCnn', filters: [16, 32], kernelSizes: [3, 3], strides: [1, 1], hidden: 64 },
+      network: { type: 'smallCnn', filters: [8], kernelSizes: [3], strides: [1], hidden: 64 },
       optimizer: { type: 'adam', learningRate: 1e-3 },
       double: true,
       bufferSize: 10_000,
       batchSize: 32,
       learningStarts: 300,
-      trainFrequency: 2,
+      trainFrequency: 4,
       gradientSteps: 1,
-      targetUpdateInterval: 2,
+      targetUpdateInterval: 4,
       tau: 0.05,
       epsilonStart: 1,
       epsilonEnd: 0.05,

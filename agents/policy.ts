@@ -11,7 +11,7 @@ import { categoricalPolicyHead, gaussianPolicyHead, valueHead } from '../nets/mo
 import { inputOf } from '../nets/modules/layers.js';
 import { uniqueLayerName } from '../nets/modules/naming.js';
 import { RecurrentCore, type RecurrentState } from '../nets/modules/recurrent.js';
-import { argmax, clipAction, softmaxInto, type ActionInfo, type ObsInfo } from './common.js';
+import { argmax, clipAction, readTidy, softmaxInto, type ActionInfo, type ObsInfo } from './common.js';
 import { buildModel, checkNetworkSpec, encoderBlock, isDenseModel, type NetworkSpec } from './networks.js';
 
 export interface RecurrentSpec {
@@ -288,7 +288,7 @@ export class PolicyNet {
    */
   values(rows: Float32Array, n: number, state?: RecurrentState, resets?: ArrayLike<number>): Float32Array {
     if (!this.config.withValue) throw new Error('PolicyNet.values: this net has no value head');
-    return tf.tidy(() => {
+    return readTidy(() => {
       const x = tf.tensor(rows.subarray(0, n * this.obs.size), [n, ...this.obs.shape]);
       let outputs: tf.Tensor | tf.Tensor[];
       if (this.core) {
@@ -296,7 +296,7 @@ export class PolicyNet {
         outputs = this.head!.predict(this.core.step(f, state ?? this.core.initialState(n), resets).output) as tf.Tensor[];
       } else outputs = this.trunk.predict(x) as tf.Tensor[];
       const list = Array.isArray(outputs) ? outputs : [outputs];
-      return Float32Array.from(list[this.policyOutputs]!.dataSync());
+      return list[this.policyOutputs]!;
     });
   }
 

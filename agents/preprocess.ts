@@ -1,7 +1,6 @@
 // Observation preprocessing an agent's config asks for, applied as env wrappers (the same for the
 // training, evaluation and GIF envs, so the agent always sees what it was trained on).
 import type { Env } from '../envs/core.js';
-import { Box } from '../envs/spaces/box.js';
 import { ClipReward } from '../envs/wrappers/image/clipReward.js';
 import { FrameStack } from '../envs/wrappers/image/frameStack.js';
 import { GrayscaleObservation } from '../envs/wrappers/image/grayscale.js';
@@ -24,8 +23,8 @@ export interface PreprocessSpec {
 export const noPreprocess: PreprocessSpec = { grayscale: false, resize: null, frameSkip: 1, frameStack: 1, clipReward: false };
 
 function isImageSpace(env: Env): boolean {
-  const s = env.observationSpace;
-  return s instanceof Box && s.dtype === 'uint8' && (s.shape.length === 3 || s.shape.length === 2);
+  const j = env.observationSpace.toJSON();
+  return j.type === 'Box' && j.dtype === 'uint8' && (j.shape.length === 3 || j.shape.length === 2);
 }
 
 /** Wraps `env` as `spec` says; image steps need uint8 image observations. */

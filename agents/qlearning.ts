@@ -1,7 +1,6 @@
 // Tabular Q-learning (agents/tabular/qLearning.ts) behind the training loop's agent protocol, so
 // `pixelgym train qlearning --env FrozenLake-v1` works like the deep agents.
 import { join } from 'node:path';
-import { Discrete } from '../envs/spaces/discrete.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
 import { readAgentFile, writeAgentFile } from './agentFile.js';
 import { assertFinite } from './common.js';
@@ -40,10 +39,10 @@ export class TabularQAgent implements TrainableAgent<number, number> {
     config: Partial<TabularQConfig> = {},
     seed = 0,
   ) {
-    const os = env.observationSpace;
-    const as = env.actionSpace;
-    if (!(os instanceof Discrete) || !(as instanceof Discrete) || os.start !== 0 || as.start !== 0)
-      throw new TypeError(`qlearning needs Discrete observation and action spaces starting at 0, got ${String(os)} and ${String(as)}`);
+    const os = env.observationSpace.toJSON();
+    const as = env.actionSpace.toJSON();
+    if (os.type !== 'Discrete' || as.type !== 'Discrete' || (os.start ?? 0) !== 0 || (as.start ?? 0) !== 0)
+      throw new TypeError(`qlearning needs Discrete observation and action spaces starting at 0, got ${String(env.observationSpace)} and ${String(env.actionSpace)}`);
     this.config = { ...tabularQDefaults, ...config };
     this.inner = new QLearningAgent(os.n, as.n, { ...this.config, seed });
   }

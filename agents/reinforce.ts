@@ -6,7 +6,9 @@
 //   - minus a learned state value V(s_t) (baseline true; V is fitted to G_t by least squares),
 //   - normalized to mean 0, std 1 over the batch (normalizeAdvantages true),
 // plus an entropy bonus. Each switch can be turned off to see its effect: every update logs the
-// variance of Ψ (advVar, before normalization) and the policy-gradient norm (gradNorm).
+// spread of Ψ (advVar: its variance within the batch; advMeanSq: E[Ψ²], which scales the variance of
+// the score-function estimator), the policy-gradient norm (gradNorm) and an estimate of the gradient
+// variance across updates (gradVar: the trace of its covariance, from exponential moving moments).
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../envs/rng.js';
@@ -24,6 +26,7 @@ import {
   mergeConfig,
   observationInfo,
   readJsonFile,
+  readTidy,
   saveOptimizerState,
   writeJsonFile,
   writeObservation,
@@ -155,6 +158,8 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
   private actState: { s: RecurrentState } | undefined;
   private actStart = true;
   private readonly row: Float32Array;
+  /** Exponential moving first and second moments of the flattened policy gradient. */
+  private gradMoments: { m: Float64Array; s: Float64Array; k: number } | null = null;
 
   constructor(env: EnvInfo, config: Partial<ReinforceConfig> = {}, seed = 0) {
     this.config = resolveReinforceConfig(config);
@@ -259,11 +264,14 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
     const advantages = Float32Array.from(returns);
     let valueLoss = 0;
     if (this.valueNet) {
-      const values = tf.tidy(() => (this.valueNet!.predict(tf.tensor(obsRows, [T, ...this.obs.shape])) as tf.Tensor).dataSync() as Float32Array);
+      const values = readTidy(() => this.valueNet!.predict(tf.tensor(obsRows, [T, ...this.obs.shape])) as tf.Tensor);
       for (let t = 0; t < T; t++) advantages[t] = returns[t]! - values[t]!;
       valueLoss = this.fitBaseline(obsRows, returns, T);
     }
     const advVar = variance(advantages);
+    let advMeanSq = 0;
+    for (const a of advantages) advMeanSq += a * a;
+    advMeanSq /= T;
     if (c.normalizeAdvantages && T > 1) normalize(advantages);
 
     const seq = this.policy.core
@@ -272,10 +280,11 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
     let lossValue = 0;
     let entropyValue = 0;
     let gradNorm = 0;
+    let gradVar = NaN;
     try {
       const { value, grads, entropy } = tf.tidy(() => {
         const obsT = tf.tensor(obsRows, [T, ...this.obs.shape]);
-        const actT = tf.tensor(actions, dim === 1 ? [T] : [T, dim]);
+        const actT = tf.tensor(actions, this.action.kind === 'discrete' ? [T] : [T, dim]);
         const advT = tf.tensor1d(advantages);
         const kept: { entropy?: tf.Tensor } = {};
         const r = tf.variableGrads(() => {
@@ -291,6 +300,7 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
         lossValue = value.dataSync()[0]!;
         entropyValue = entropy.dataSync()[0]!;
         if (!Number.isFinite(lossValue)) throw new NonFiniteError(`REINFORCE policy loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
+        gradVar = this.trackGradient(Object.values(grads));
         if (c.maxGradNorm > 0) {
           const clipped = clipByGlobalNorm(grads, c.maxGradNorm);
           gradNorm = clipped.norm;
@@ -314,7 +324,35 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
     this.policy.markUpdated();
     this.updates++;
     const episodeReturn = b.rewards.reduce((a, r) => a + r, 0) / b.episodes;
-    return { policyLoss: lossValue, valueLoss, entropy: entropyValue, advVar, gradNorm, batchReturn: episodeReturn };
+    const m: Metrics = { policyLoss: lossValue, valueLoss, entropy: entropyValue, advVar, advMeanSq, gradNorm, batchReturn: episodeReturn };
+    if (Number.isFinite(gradVar)) m['gradVar'] = gradVar;
+    return m;
+  }
+
+  /** Folds this update's gradient into moving moments (β 0.9, bias-corrected); returns Σ Var, or NaN at first. */
+  private trackGradient(grads: tf.Tensor[]): number {
+    const parts = grads.map((g) => g.dataSync());
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    this.gradMoments ??= { m: new Float64Array(size), s: new Float64Array(size), k: 0 };
+    const gm = this.gradMoments;
+    const beta = 0.9;
+    gm.k++;
+    let i = 0;
+    for (const p of parts) {
+      for (let j = 0; j < p.length; j++, i++) {
+        const g = p[j]!;
+        gm.m[i] = beta * gm.m[i]! + (1 - beta) * g;
+        gm.s[i] = beta * gm.s[i]! + (1 - beta) * g * g;
+      }
+    }
+    if (gm.k < 2) return NaN;
+    const corr = 1 - beta ** gm.k;
+    let total = 0;
+    for (let j = 0; j < size; j++) {
+      const mean = gm.m[j]! / corr;
+      total += Math.max(0, gm.s[j]! / corr - mean * mean);
+    }
+    return total;
   }
 
   /** One gradient step of ½·mean (V(s_t) − G_t)² on the baseline. */

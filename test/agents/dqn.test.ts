@@ -1,0 +1,153 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DqnAgent, dqnPresets, evaluate, train, type TrainStep } from '../../agents/index.js';
+import { applyPreprocess } from '../../agents/preprocess.js';
+import { make } from '../../envs/index.js';
+import { selectBackend } from '../../nets/backend.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'pixelgym-dqn-'));
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+/** Feeds `steps` random-policy CartPole steps to an agent through observe(); returns the env. */
+function feed(agent: DqnAgent, steps: number, seed = 0): void {
+  const env = make<Float32Array, number>('CartPole-v1');
+  let obs = env.reset({ seed }).observation.slice();
+  for (let t = 1; t <= steps; t++) {
+    const a = agent.trainAct([obs])[0]!;
+    const r = env.step(a);
+    const next = r.observation.slice();
+    const step: TrainStep<unknown, number> = {
+      globalStep: t,
+      numEnvs: 1,
+      observations: [obs],
+      actions: [a],
+      rewards: Float64Array.of(r.reward),
+      terminated: Uint8Array.of(r.terminated ? 1 : 0),
+      truncated: Uint8Array.of(r.truncated ? 1 : 0),
+      nextObservations: [next],
+      finished: [],
+    };
+    agent.observe(step);
+    obs = r.terminated || r.truncated ? env.reset().observation.slice() : next;
+  }
+}
+
+describe('DQN', () => {
+  const cartpole = () => make('CartPole-v1');
+  const info = () => {
+    const e = cartpole();
+    return { observationSpace: e.observationSpace, actionSpace: e.actionSpace, id: 'CartPole-v1' };
+  };
+
+  it('keeps tf.memory().numTensors flat across updates (double, dueling, n-step, prioritized)', () => {
+    for (const config of [
+      {},
+      { double: true, dueling: true, nStep: 3, prioritized: true, maxGradNorm: 10, tau: 0.1 },
+      { loss: 'mse' as const, fastAct: false },
+    ]) {
+      const agent = new DqnAgent(info(), { ...config, learningStarts: 50, trainFrequency: 1, targetUpdateInterval: 7, batchSize: 16, bufferSize: 500 }, 1);
+      feed(agent, 120);
+      const before = tf.memory().numTensors;
+      feed(agent, 60, 1);
+      expect(agent.updates).toBeGreaterThan(100);
+      expect(tf.memory().numTensors).toBe(before);
+      agent.dispose();
+    }
+  });
+
+  it('ε decays linearly from epsilonStart to epsilonEnd over explorationSteps', () => {
+    const agent = new DqnAgent(info(), { epsilonStart: 1, epsilonEnd: 0.1, explorationSteps: 100, learningStarts: 1000 }, 0);
+    expect(agent.epsilon).toBe(1);
+    feed(agent, 50);
+    expect(agent.epsilon).toBeCloseTo(0.55, 10);
+    feed(agent, 100);
+    expect(agent.epsilon).toBeCloseTo(0.1, 10);
+    agent.dispose();
+  });
+
+  it('explain() gives the greedy action and its Q-values', () => {
+    const agent = new DqnAgent(info(), {}, 3);
+    const obs = Float32Array.of(0.01, 0.02, -0.03, 0.04);
+    const e = agent.explain(obs);
+    expect(e.qValues).toHaveLength(2);
+    expect(e.action).toBe(e.qValues![0]! >= e.qValues![1]! ? 0 : 1);
+    expect(agent.act(obs, { explore: false })).toBe(e.action);
+    agent.dispose();
+  });
+
+  it('the Nature and MinAtar presets follow their papers', () => {
+    const n = dqnPresets['nature']!.config;
+    expect(n.network).toEqual({ type: 'natureCnn' });
+    expect([n.bufferSize, n.batchSize, n.targetUpdateInterval, n.learningStarts, n.trainFrequency, n.explorationSteps]).toEqual([1_000_000, 32, 10_000, 50_000, 4, 1_000_000]);
+    expect(n.optimizer).toMatchObject({ type: 'rmsprop', learningRate: 2.5e-4, centered: true });
+    expect(n.epsilonEnd).toBe(0.1);
+    const m = dqnPresets['minatar']!.config;
+    expect(m.network).toMatchObject({ type: 'minatarCnn' });
+    expect([m.bufferSize, m.batchSize, m.targetUpdateInterval, m.learningStarts, m.explorationSteps]).toEqual([100_000, 32, 1000, 5000, 100_000]);
+    expect(m.optimizer).toMatchObject({ type: 'rmsprop', learningRate: 2.5e-4, centered: true });
+  });
+
+  it('builds the Nature CNN for stacked 84×84 frames and takes a train step on wasm', () => {
+    const env = applyPreprocess(make('MinAtar/Breakout-v1', { obsType: 'rgb' }), dqnPresets['nature']!.config.preprocess!);
+    expect(env.observationSpace.shape).toEqual([84, 84, 4]);
+    const agent = new DqnAgent({ observationSpace: env.observationSpace, actionSpace: env.actionSpace }, { ...dqnPresets['nature']!.config, bufferSize: 200, learningStarts: 40, batchSize: 4 }, 0);
+    let obs = env.reset({ seed: 0 }).observation as Uint8Array;
+    const before = tf.memory().numTensors;
+    for (let t = 1; t <= 44; t++) {
+      const a = agent.trainAct([obs])[0]!;
+      const r = env.step(a);
+      const next = (r.observation as Uint8Array).slice();
+      agent.observe({
+        globalStep: t,
+        numEnvs: 1,
+        observations: [obs],
+        actions: [a],
+        rewards: Float64Array.of(r.reward),
+        terminated: Uint8Array.of(r.terminated ? 1 : 0),
+        truncated: Uint8Array.of(r.truncated ? 1 : 0),
+        nextObservations: [next],
+        finished: [],
+      });
+      obs = r.terminated || r.truncated ? (env.reset().observation as Uint8Array).slice() : next;
+    }
+    expect(agent.updates).toBe(1);
+    expect(agent.replay.sampleShape).toEqual([84, 84, 4]);
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  });
+
+  it(
+    'solves CartPole-v1 (evaluation mean ≥ 475) within 50k env steps with the cartpole preset',
+    async () => {
+      const r = await train({ algo: 'dqn', env: 'CartPole-v1', preset: 'cartpole', seed: 0, backend: 'wasm', out: tmp() });
+      expect(r.steps).toBeLessThanOrEqual(50_000);
+      expect(r.solvedAtStep).not.toBeNull();
+      expect(r.bestMeanReturn!).toBeGreaterThanOrEqual(475);
+      // The final model (the run stops at the first evaluation ≥ 475) holds on fresh seeds.
+      const check = evaluate(make('CartPole-v1'), r.agent, { episodes: 10, seed: 12345 });
+      expect(check.meanReturn).toBeGreaterThanOrEqual(400);
+      r.agent.dispose?.();
+    },
+    900_000,
+  );
+
+  it(
+    'learns Catch from pixels (84×84 RGB → 20×10 gray, small CNN): evaluation mean ≥ 0.9',
+    async () => {
+      const r = await train({ algo: 'dqn', env: 'Catch-v0', preset: 'catch', seed: 0, backend: 'wasm' });
+      expect(r.steps).toBeLessThanOrEqual(6000);
+      expect(r.bestMeanReturn!).toBeGreaterThanOrEqual(0.9);
+      const env = applyPreprocess(make('Catch-v0', { obsType: 'rgb' }), dqnPresets['catch']!.config.preprocess!);
+      const check = evaluate(env, r.agent, { episodes: 50, seed: 777 });
+      expect(check.meanReturn).toBeGreaterThanOrEqual(0.9);
+      r.agent.dispose?.();
+    },
+    900_000,
+  );
+});

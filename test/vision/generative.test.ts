@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../../agents/index.js';
+import { make } from '../../envs/index.js';
+import { Rng } from '../../envs/rng.js';
+import { ResizeObservation } from '../../envs/wrappers/image/resize.js';
+import { selectBackend } from '../../nets/backend.js';
+import { collectFrames } from '../../nets/vision/data/index.js';
+import { ConvAutoencoder, ConvVae, EpisodicNoveltyReward, NoveltyReward, RunningStats, type FrameModel } from '../../nets/vision/generative/index.js';
+
+const SIDE = 21;
+const SHAPE = [SIDE, SIDE, 3] as const;
+const PX = SIDE * SIDE * 3;
+
+/** Frames as float [n, 21, 21, 3] in [0, 1]. */
+function frames(id: string, n: number, seed: number): Float32Array {
+  const ds = collectFrames(make(id), 'random', n, { seed, width: SIDE, height: SIDE });
+  return Float32Array.from(ds.frames, (v) => v / 255);
+}
+
+function batchOf(data: Float32Array, idx: readonly number[]): tf.Tensor4D {
+  const d = new Float32Array(idx.length * PX);
+  idx.forEach((j, i) => d.set(data.subarray(j * PX, (j + 1) * PX), i * PX));
+  return tf.tensor4d(d, [idx.length, ...SHAPE]);
+}
+
+function fit(model: FrameModel, data: Float32Array, steps: number, seed: number): number[] {
+  const n = data.length / PX;
+  const rng = new Rng(seed);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const x = batchOf(data, Array.from({ length: 16 }, () => rng.int(n)));
+    losses.push(model.trainStep(x));
+    x.dispose();
+  }
+  return losses;
+}
+
+function meanError(model: FrameModel, data: Float32Array): number {
+  const x = tf.tensor4d(data, [data.length / PX, ...SHAPE]);
+  const e = model.reconstructionError(x);
+  x.dispose();
+  return e.reduce((a, b) => a + b, 0) / e.length;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+let catchTrain: Float32Array;
+let catchHeld: Float32Array;
+let breakout: Float32Array;
+let ae: ConvAutoencoder;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  catchTrain = frames('Catch-v0', 240, 1);
+  catchHeld = frames('Catch-v0', 40, 2);
+  breakout = frames('MinAtar/Breakout-v1', 40, 3);
+  ae = new ConvAutoencoder({ inputShape: SHAPE, latentSize: 16, seed: 1 });
+  fit(ae, catchTrain, 150, 1);
+}, 120_000);
+
+describe('autoencoder and VAE', () => {
+  it('the autoencoder reconstructs held-out Catch frames far better than Breakout frames', () => {
+    const seen = meanError(ae, catchHeld);
+    const unseen = meanError(ae, breakout);
+    expect(unseen).toBeGreaterThan(2 * seen);
+    const x = batchOf(catchHeld, [0, 1, 2]);
+    const z = ae.encode(x);
+    expect(z.shape).toEqual([3, 16]);
+    tf.dispose([x, z]);
+  });
+
+  it('the VAE loss (reconstruction + β·KL) decreases, with a finite non-negative KL', () => {
+    const vae = new ConvVae({ inputShape: SHAPE, latentSize: 8, beta: 1, seed: 2 });
+    const x = batchOf(catchHeld, Array.from({ length: 16 }, (_, i) => i));
+    const before = vae.evaluate(x);
+    const losses = fit(vae, catchTrain, 80, 2);
+    const after = vae.evaluate(x);
+    expect(mean(losses.slice(-10))).toBeLessThan(0.7 * mean(losses.slice(0, 10)));
+    expect(after.loss).toBeLessThan(before.loss);
+    expect(after.kl).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(after.kl)).toBe(true);
+    const z = vae.encode(x);
+    expect(z.shape).toEqual([16, 8]);
+    const s = vae.sample(2);
+    expect(s.shape).toEqual([2, ...SHAPE]);
+    tf.dispose([z, s]);
+    // Training and evaluating leave no tensors behind.
+    vae.trainStep(x);
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      vae.trainStep(x);
+      vae.evaluate(x);
+      vae.reconstructionError(x);
+      tf.dispose(vae.encode(x));
+    }
+    expect(tf.memory().numTensors).toBe(n0);
+    x.dispose();
+    vae.dispose();
+  });
+
+  it('β scales the KL term in the loss', () => {
+    const a = new ConvVae({ inputShape: SHAPE, latentSize: 4, beta: 1, seed: 5, noiseSeed: 9 });
+    const b = new ConvVae({ inputShape: SHAPE, latentSize: 4, beta: 4, seed: 5, noiseSeed: 9 });
+    const x = batchOf(catchHeld, [0, 1, 2, 3]);
+    const la = a.evaluate(x);
+    const lb = b.evaluate(x);
+    expect(lb.kl).toBeCloseTo(la.kl, 4);
+    expect(lb.loss - lb.recon).toBeCloseTo(4 * la.kl, 2);
+    x.dispose();
+    a.dispose();
+    b.dispose();
+  });
+});
+
+function smallCatch(): ResizeObservation {
+  return new ResizeObservation(make('Catch-v0') as ConstructorParameters<typeof ResizeObservation>[0], { shape: [SIDE, SIDE] });
+}
+
+describe('novelty bonuses', () => {
+  it('RunningStats matches the sample mean and standard deviation', () => {
+    const s = new RunningStats();
+    [2, 4, 4, 4, 5, 5, 7, 9].forEach((v) => s.push(v));
+    expect(s.mean).toBeCloseTo(5, 10);
+    expect(s.std).toBeCloseTo(Math.sqrt(32 / 7), 10);
+  });
+
+  it('NoveltyReward (frozen, pre-trained on Catch) pays more for Breakout frames than for Catch frames', () => {
+    const env = new NoveltyReward(smallCatch(), ae, { training: 'frozen', beta: 1 });
+    const u8 = (f: Float32Array, i: number) => Uint8Array.from(f.subarray(i * PX, (i + 1) * PX), (v) => Math.round(v * 255));
+    const seen = mean(Array.from({ length: 10 }, (_, i) => env.error(u8(catchHeld, i))));
+    const unseen = mean(Array.from({ length: 10 }, (_, i) => env.error(u8(breakout, i))));
+    expect(unseen).toBeGreaterThan(2 * seen);
+    env.reset({ seed: 0 });
+    const r = env.step(1);
+    expect(r.info['novelty']).toBeGreaterThan(0);
+  });
+
+  it('online NoveltyReward: familiar frames lose their bonus as the model trains', () => {
+    const model = new ConvAutoencoder({ inputShape: SHAPE, latentSize: 8, seed: 3 });
+    const env = new NoveltyReward(smallCatch(), model, { training: 'online', trainEvery: 1, batchSize: 16, seed: 1 });
+    const first = env.reset({ seed: 4 }).observation.slice();
+    const before = env.error(first);
+    const rng = new Rng(5);
+    for (let t = 0; t < 150; t++) {
+      const r = env.step(rng.int(3));
+      if (r.terminated || r.truncated) env.reset();
+    }
+    expect(Number.isFinite(env.lastLoss)).toBe(true);
+    expect(env.error(first)).toBeLessThan(0.5 * before);
+    model.dispose();
+  }, 60_000);
+
+  it('EpisodicNoveltyReward: a repeated embedding earns less than a new one, and reset clears the memory', () => {
+    const env = new EpisodicNoveltyReward(smallCatch(), ae, { beta: 1, k: 5 });
+    const { observation } = env.reset({ seed: 0 });
+    expect(env.memorySize).toBe(1);
+    const z0 = env.embed(observation);
+    // Give the memory some spread first (the kernel normalizes by the mean neighbour distance).
+    for (let i = 0; i < 6; i++) env.step(i % 3);
+    const zNew = env.embed(Uint8Array.from(breakout.subarray(0, PX), (v) => Math.round(v * 255)));
+    expect(env.bonusOf(zNew)).toBeGreaterThan(2 * env.bonusOf(z0));
+    expect(env.memorySize).toBe(7);
+    env.reset({ seed: 1 });
+    expect(env.memorySize).toBe(1);
+  });
+
+  it('a DQN agent trains for 300 steps on Catch with the online novelty bonus (agents/train)', async () => {
+    const model = new ConvAutoencoder({ inputShape: SHAPE, latentSize: 8, seed: 4 });
+    const bonuses: number[] = [];
+    const factory = () => {
+      const w = new NoveltyReward(smallCatch(), model, { training: 'online', trainEvery: 8, beta: 0.05, seed: 2 });
+      const step = w.step.bind(w);
+      w.step = (a: number) => {
+        const r = step(a);
+        bonuses.push(r.info['novelty'] as number);
+        return r;
+      };
+      return w;
+    };
+    const out = join(mkdtempSync(join(tmpdir(), 'pixelgym-novelty-')), 'run');
+    const result = await train({
+      algo: 'dqn',
+      preset: 'catch',
+      env: factory,
+      config: { learningStarts: 100, explorationSteps: 200, batchSize: 16 },
+      totalSteps: 300,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      out,
+      seed: 0,
+    });
+    expect(bonuses.length).toBeGreaterThanOrEqual(300);
+    expect(bonuses.every((b) => Number.isFinite(b) && b > 0)).toBe(true);
+    expect(result).toBeDefined();
+    model.dispose();
+  }, 90_000);
+});

@@ -116,7 +116,7 @@ export function register(program: Command): void {
       try {
         let run: TrainingRun;
         if (o.resume) {
-          if (algo && algo !== undefined) {
+          if (algo) {
             const cfg = join(o.resume, 'config.json');
             if (existsSync(cfg)) {
               // The run's own algorithm wins; a different one on the command line is a mistake.
@@ -167,7 +167,5 @@ export function register(program: Command): void {
       } finally {
         sig.dispose();
       }
-      // The viewer (if any) keeps the process alive; training is done.
-      if (!o.watch) process.exitCode = process.exitCode ?? 0;
     });
 }

@@ -107,6 +107,17 @@ describe('pixelgym train / eval', () => {
     expect(pointerStep(out)).toBe(300);
   }, 300_000);
 
+  it('pixelgym start trains DQN on Catch pixels and writes the model, GIF and curve into its run directory', () => {
+    const out = join(tmp(), 'start');
+    const r = run(['start', '--out', out, '--steps', '600', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/DQN on Catch-v0 \(pixels\): 600 env steps/);
+    expect(r.stdout).toMatch(/evaluation: mean return -?\d\.\d\d ± \d\.\d\d over 100 greedy episodes/);
+    expect(readFileSync(join(out, 'episode.gif')).subarray(0, 6).toString()).toBe('GIF89a');
+    expect(readFileSync(join(out, 'curve.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(existsSync(join(out, 'model', 'agent.json'))).toBe(true);
+  }, 600_000);
+
   it('bad inputs: unknown algorithm, unknown --set key, a run dir without a model', () => {
     const a = run(['train', 'ppo', '--env', 'CartPole-v1']);
     expect(a.code).toBe(1);

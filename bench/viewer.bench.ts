@@ -16,6 +16,7 @@ import { make } from '../envs/registry.js';
 import { randomPolicy } from '../envs/streams/policy.js';
 import { rollout$ } from '../envs/streams/rollout.js';
 import type { RolloutStep } from '../envs/streams/types.js';
+import type { TrainStep } from '../agents/types.js';
 import { attachViewer } from '../play/server/attach.js';
 import { EnvStepper } from '../play/server/envStepper.js';
 import { silentLogger } from '../play/server/logger.js';
@@ -184,6 +185,53 @@ async function compare(name: string, modes: Attach[], once: (mode: Attach) => Pr
   };
 }
 
+/**
+ * What an attached viewer adds to every step when no page is connected, in nanoseconds: a million
+ * TrainSteps through a Subject with only a counting subscriber, then with attachViewer listening too.
+ * (Whole-run timings on a shared 2-core machine vary by ±20 %; this isolates the viewer's part.)
+ */
+async function perStepCost(): Promise<{ bareNs: number; attachedNs: number; viewerNsPerStep: number }> {
+  const n = 1_000_000;
+  const step: TrainStep<Float32Array, number> = {
+    globalStep: 1,
+    numEnvs: 1,
+    observations: [new Float32Array(4)],
+    actions: [0],
+    rewards: Float64Array.of(1),
+    terminated: Uint8Array.of(0),
+    truncated: Uint8Array.of(0),
+    nextObservations: [new Float32Array(4)],
+    finished: [],
+  };
+  const once = async (attach: boolean): Promise<number> => {
+    const steps$ = new Subject<TrainStep<Float32Array, number>>();
+    let count = 0;
+    const sub = steps$.subscribe(() => count++);
+    const viewer = attach ? await attachViewer({ steps$ }, { logger: silentLogger }) : null;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      step.terminated[0] = i % 50 === 49 ? 1 : 0;
+      steps$.next(step);
+    }
+    const ns = ((performance.now() - t0) * 1e6) / n;
+    sub.unsubscribe();
+    await viewer?.close();
+    if (count !== n) throw new Error('lost steps');
+    return ns;
+  };
+  const bare: number[] = [];
+  const attached: number[] = [];
+  await once(false);
+  await once(true);
+  for (let r = 0; r < 7; r++) {
+    bare.push(await once(false));
+    attached.push(await once(true));
+  }
+  const b = median(bare);
+  const a = median(attached);
+  return { bareNs: Math.round(b), attachedNs: Math.round(a), viewerNsPerStep: Math.round(a - b) };
+}
+
 export async function main(): Promise<void> {
   const browser = await launch();
   try {
@@ -195,6 +243,8 @@ export async function main(): Promise<void> {
     } else {
       draw.skipped = `no chromium at ${CHROMIUM}`;
     }
+    const perStep = await perStepCost();
+    console.log(`per step, no page: ${JSON.stringify(perStep)}`);
     const modes: Attach[] = browser ? ['none', 'attached', 'attached+page'] : ['none', 'attached'];
     const training = await compare('TrainingRun qlearning FrozenLake-v1 (60k steps)', modes, (m) => trainingRate(m, 60_000, browser));
     const rollout = await compare('rollout$ MinAtar/Breakout-v1 rgb → ReplayBuffer (4k steps)', modes, (m) => rolloutRate(m, 4_000, browser));
@@ -202,6 +252,10 @@ export async function main(): Promise<void> {
       pageDrawRate: {
         what: 'frames/s drawn by the page (headless chromium, pixi WebGL on SwiftShader) for Catch-v0 rgb 84×84 frames offered ~1000/s in stream mode with no rate cap: lockStep = 1 frame in flight (send, draw, ack), pipelined2 = 2 in flight',
         ...draw,
+      },
+      perStepCostNoPage: {
+        what: 'ns a step costs with only a counting subscriber, and with attachViewer listening (no page), a million synthetic TrainSteps; medians of 7',
+        ...perStep,
       },
       trainingOverhead: {
         what: "TrainingRun steps/s without a viewer, with attachViewer and no page, and with a page connected and drawing (the page's chromium shares the 2 cores)",

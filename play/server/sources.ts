@@ -1,5 +1,5 @@
 // Where the shown states come from, per mode, and what the page's controls do to it.
-import { Observable, asyncScheduler, filter, map, of, tap, throttleTime } from 'rxjs';
+import { Observable, asyncScheduler, map, of, tap, throttleTime, type OperatorFunction } from 'rxjs';
 import type { Agent } from '../../agents/agent.js';
 import type { Env } from '../../envs/core.js';
 import { randomPolicy, toActFunction } from '../../envs/streams/policy.js';
@@ -66,17 +66,38 @@ function atMost<T>(fps: number): (source: Observable<T>) => Observable<T> {
 }
 
 /**
+ * Follows every step (the tracker's bookkeeping) and turns into snapshots only those steps that
+ * `due()` lets through. One operator rather than tap + filter + map: this runs on every step of a
+ * training run, so each layer of subscribers is a cost the trainer pays.
+ */
+export function followAndSample<T>(tracker: StreamTracker<T>, due: () => boolean): OperatorFunction<T, Snapshot> {
+  return (source) =>
+    new Observable<Snapshot>((subscriber) =>
+      source.subscribe({
+        next: (step) => {
+          let snap: Snapshot | null = null;
+          try {
+            tracker.observe(step);
+            if (due()) snap = tracker.snapshotOf(step);
+          } catch (err) {
+            subscriber.error(err); // the viewer stops following; the trainer's stream is not touched
+            return;
+          }
+          if (snap) subscriber.next(snap);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
+/**
  * Stream mode: someone else's steps (a training run). The run is never paused or slowed: every
  * step is only counted (episode return) unless a page is connected and the gate is open, and
  * only then turned into a snapshot. Pause and single step act per page.
  */
 export function streamSource<T>(steps$: Observable<T>, tracker: StreamTracker<T>, hasClients: () => boolean, gate: SendGate): ViewerSource {
-  const snapshots$ = steps$.pipe(
-    tap((s) => tracker.observe(s)),
-    filter(hasClients),
-    filter(() => gate.open()),
-    map((s) => tracker.snapshotOf(s)),
-  );
+  const snapshots$ = steps$.pipe(followAndSample(tracker, () => hasClients() && gate.open()));
   const status: SourceStatus = { paused: false, stepsPerSecond: null };
   return {
     mode: 'stream',

@@ -189,12 +189,17 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   const observeLoop = (snap: Snapshot<O, A>): void => {
     lastLoopSnapshot = snap as Snapshot;
     const step = snap.step;
-    if (recorder) {
-      if (!step) recorder.beginEpisode(snap.observation);
-      else recorder.addStep(step.action, step.reward, step.terminated, step.truncated, step.nextObservation);
+    // A recording that fails (a full disk) is reported; the loop and the page go on.
+    try {
+      if (recorder) {
+        if (!step) recorder.beginEpisode(snap.observation);
+        else recorder.addStep(step.action, step.reward, step.terminated, step.truncated, step.nextObservation);
+      }
+      if (step?.done && recorder && options.recordPath) recorder.save(options.recordPath);
+    } catch (err) {
+      log.warn('recording', `viewer: recording failed: ${(err as Error).message}`);
     }
     if (step?.done) {
-      if (recorder && options.recordPath) recorder.save(options.recordPath);
       broadcast({ type: 'episode', episode: snap.episode, return: snap.episodeReturn, length: snap.t });
       // Without a run's metrics, the curve is the episode returns seen here.
       if (!hasMetrics) {
@@ -320,7 +325,12 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
       source.snapshots$.subscribe({
         next: (snap) => {
           const start = performance.now();
-          publisher.publish(snap, start);
+          try {
+            publisher.publish(snap, start);
+          } catch (err) {
+            // A frame that cannot be built (a broken render()) is skipped, never thrown at the loop.
+            log.warn('publish', `viewer: could not show a step: ${(err as Error).message}`);
+          }
           source?.gate?.spent(start, performance.now());
         },
         error: reportError,

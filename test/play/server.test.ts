@@ -297,6 +297,29 @@ describe('stream mode (attached to someone else loop)', () => {
     expect(c.of('metrics').flatMap((m) => m.points).some((p) => 'return' in p.values)).toBe(true);
   });
 
+  it('a broken render() costs the page its frames, never the run', async () => {
+    const logger = collectingLogger();
+    const hot$ = new Subject<RolloutStep>();
+    const broken = {
+      ...make('CartPole-v1'),
+      observationSpace: make('CartPole-v1').observationSpace,
+      render: () => {
+        throw new Error('no display');
+      },
+    } as unknown as Env;
+    const v = await viewer({ steps$: hot$, env: broken, logger, maxSendFps: Infinity, maxTimeShare: 1 });
+    const c = await client(v);
+    await c.waitFor(() => c.of('hello').length === 1, 3000, 'hello');
+    const env = make('CartPole-v1');
+    let n = 0;
+    await new Promise<void>((resolve, reject) =>
+      rollout$(env, randomPolicy(env.actionSpace, 1), { seed: 1, maxSteps: 200 }).subscribe({ next: (s) => (hot$.next(s), n++), complete: resolve, error: reject }),
+    );
+    expect(n).toBe(200);
+    expect(c.steps()).toEqual([]);
+    expect(logger.warnings.some((w) => /could not show a step: no display/.test(w))).toBe(true);
+  });
+
   it('the send gate keeps the cost of publishing within its share of the time', () => {
     const gate = new SendGate(Infinity, 0.02);
     expect(gate.open()).toBe(true);

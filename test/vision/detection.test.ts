@@ -16,6 +16,9 @@ import { collectFrames, sceneBoxes } from '../../nets/vision/data/index.js';
 import {
   Localizer,
   TwoStageDetector,
+  anchorTargets,
+  proposeRegions,
+  regionTargets,
   anchorGrid,
   averagePrecision,
   decodeDelta,
@@ -252,6 +255,74 @@ describe('roiMaxPool', () => {
   });
 });
 
+describe('detector training targets', () => {
+  const anchors = anchorGrid({ rows: 10, cols: 10, stride: 4, sizes: [4, 8], aspectRatios: [0.5, 1, 2] });
+  const sampling = { batchSize: 32, positiveFraction: 0.5, positiveIoU: 0.5, negativeIoU: 0.3 };
+
+  it('labels anchors by IoU, gives every object its best anchor, and caps the sample', () => {
+    const ball = { x0: 8, y0: 8, x1: 12, y1: 12 }; // exactly a 4×4 anchor
+    const thin = { x0: 1, y0: 30, x1: 39, y1: 31 }; // overlaps no anchor by 0.5
+    const t = anchorTargets(anchors, [ball, thin], sampling, new Rng(1));
+    const positives = [...t.objectness.keys()].filter((i) => t.objectness[i] === 1);
+    expect(positives.length).toBe(t.positives);
+    expect(t.positives).toBeGreaterThanOrEqual(2);
+    expect(t.positives + t.negatives).toBe(32);
+    // Positives are sampled and regress onto their box; the exact anchor has a zero delta.
+    const exact = anchors.findIndex((a) => a.x0 === 8 && a.y0 === 8 && a.x1 === 12 && a.y1 === 12);
+    expect(t.objectness[exact]).toBe(1);
+    expect(Array.from(t.deltas.subarray(exact * 4, exact * 4 + 4)).map((v) => Math.abs(v))).toEqual([0, 0, 0, 0]);
+    // The thin box still has a positive (its best anchor), whose delta decodes onto it.
+    const forThin = positives.filter((i) => iou(anchors[i]!, thin) > 0 && iou(anchors[i]!, ball) === 0);
+    expect(forThin.length).toBeGreaterThan(0);
+    const d = t.deltas.subarray(forThin[0]! * 4, forThin[0]! * 4 + 4);
+    const back = decodeDelta(anchors[forThin[0]!]!, d[0]!, d[1]!, d[2]!, d[3]!);
+    expect(back.x0).toBeCloseTo(thin.x0, 4);
+    expect(back.y1).toBeCloseTo(thin.y1, 4);
+    for (let i = 0; i < anchors.length; i++) {
+      if (t.sampled[i] === 1 && t.objectness[i] === 0) expect(Math.max(iou(anchors[i]!, ball), iou(anchors[i]!, thin))).toBeLessThan(0.3);
+    }
+    // No objects: every sampled anchor is negative.
+    const empty = anchorTargets(anchors, [], sampling, new Rng(1));
+    expect([empty.positives, empty.negatives]).toEqual([0, 32]);
+  });
+
+  it('decodes proposals from the best anchors and thins them by NMS', () => {
+    const n = anchors.length;
+    const logits = new Float32Array(n).fill(-5);
+    const deltas = new Float32Array(n * 4);
+    // Two neighbouring anchors both pointing at the same spot, one anchor elsewhere.
+    const a = anchors.findIndex((b) => b.x0 === 8 && b.y0 === 8 && b.x1 === 12);
+    const b = a + 6; // next cell, same size and ratio
+    const c = anchors.findIndex((x) => x.x0 === 28 && x.y0 === 28 && x.x1 === 32);
+    logits[a] = 3;
+    logits[b] = 2;
+    logits[c] = 1;
+    deltas[b * 4] = -1; // shift one anchor width left: onto anchor a's box
+    const props = proposeRegions(anchors, logits, deltas, 0, { width: 40, height: 40, preNmsTopN: 10, postNmsTopN: 5, nmsThreshold: 0.7, minSize: 1 });
+    expect(props[0]!.box).toEqual(anchors[a]);
+    expect(props.some((p) => p.score === 2)).toBe(false); // suppressed duplicate
+    expect(props.some((p) => p.box.x0 === 28 && p.box.y0 === 28)).toBe(true);
+    expect(props.length).toBeLessThanOrEqual(5);
+  });
+
+  it('samples head regions: true boxes join the proposals, labelled with class + 1, background 0', () => {
+    const truth = [{ classId: 1, box: { x0: 0, y0: 0, x1: 8, y1: 4 } }];
+    const proposals = [
+      { x0: 0, y0: 0, x1: 8, y1: 5 }, // IoU 0.8: foreground
+      { x0: 20, y0: 20, x1: 30, y1: 30 }, // background
+    ];
+    const regions = regionTargets(proposals, truth, { batchSize: 8, positiveFraction: 0.5, positiveIoU: 0.5 }, [0.1, 0.1, 0.2, 0.2], new Rng(2));
+    expect(regions).toHaveLength(3);
+    const fg = regions.filter((r) => r.label === 2);
+    expect(fg).toHaveLength(2);
+    // The true box itself: zero delta. The taller proposal: log(4/5) / 0.2 in h.
+    expect(fg.some((r) => r.delta!.every((v) => Math.abs(v) < 1e-12))).toBe(true);
+    const tall = fg.find((r) => r.box.y1 === 5)!;
+    expect(tall.delta![3]).toBeCloseTo(Math.log(4 / 5) / 0.2, 9);
+    expect(regions.filter((r) => r.label === 0).map((r) => r.delta)).toEqual([null]);
+  });
+});
+
 /** Frames showing one object each: a kind drawn at random, then one shape of that kind, alone. */
 function singleObjectSet(scenes: readonly Scene[], kinds: readonly string[], rng: Rng): { frames: Uint8Array[]; targets: LabeledBox[] } {
   const frames: Uint8Array[] = [];
@@ -407,6 +478,10 @@ describe('TwoStageDetector', () => {
     expect(() => detector.detect([new Uint8Array(7)])).toThrow(/frame 0 must hold 4800/);
     expect(detector.detect([test.frames[0]!])).toEqual(probe);
     expect(() => new TwoStageDetector({ numClasses: 2, rpnNegativeIoU: 0.8 })).toThrow(/rpnNegativeIoU/);
+    // A frame with no objects trains too (every anchor negative, every region background).
+    const empty = detector.trainStep([test.frames[0]!], [[]]);
+    expect(Number.isFinite(empty.total)).toBe(true);
+    expect(empty.headBox).toBe(0);
     detector.dispose();
   });
 });

@@ -3,7 +3,7 @@
 // (background otherwise), sampled with at most a fixed fraction of foreground.
 import type { Rng } from '../../../envs/rng.js';
 import { encodeDelta, iou, type BoxXYXY, type LabeledBox } from './boxes.js';
-import { sampleWithoutReplacement } from './rpnTargets.js';
+import { sampleWithoutReplacement } from './sampling.js';
 
 export interface RegionSampling {
   /** Regions sampled per image. */

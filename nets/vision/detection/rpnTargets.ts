@@ -3,6 +3,7 @@
 // below negativeIoU, ignored in between; a minibatch of anchors is sampled with at most half positives.
 import type { Rng } from '../../../envs/rng.js';
 import { encodeDelta, iou, type BoxXYXY } from './boxes.js';
+import { sampleWithoutReplacement } from './sampling.js';
 
 export interface AnchorSampling {
   /** Anchors sampled per image. */
@@ -25,17 +26,6 @@ export interface AnchorTargets {
   deltaWeights: Float32Array;
   positives: number;
   negatives: number;
-}
-
-/** Draws k distinct items of `items` (partial Fisher–Yates on a copy). */
-export function sampleWithoutReplacement<T>(items: readonly T[], k: number, rng: Rng): T[] {
-  const a = items.slice();
-  const n = Math.min(k, a.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(a.length - i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a.slice(0, n);
 }
 
 /** Labels and samples the anchors of one image against its true boxes (none: all negatives). */

@@ -56,15 +56,15 @@ beforeAll(async () => {
   detector = new TwoStageDetector({ numClasses: 2, classNames: KINDS, inputShape: [SIZE, SIZE, 3], seed: 2 });
   segmenter = new Segmenter({ numClasses: 3, classNames: ['background', ...KINDS], inputShape: [SIZE, SIZE, 3], classWeights: [0.2, 1, 1], seed: 2 });
   const rng = new Rng(8);
-  for (let step = 0; step < 100; step++) {
-    detector.setLearningRate(2e-3 * (1 - (0.9 * step) / 100));
+  for (let step = 0; step < 70; step++) {
+    detector.setLearningRate(2e-3 * (1 - (0.9 * step) / 70));
     const idx = Array.from({ length: 8 }, () => rng.int(data.size));
     detector.trainStep(
       idx.map((i) => frames[i]!),
       idx.map((i) => objects[i]!),
     );
-    if (step < 60) {
-      segmenter.setLearningRate(5e-3 * (1 - (0.9 * step) / 60));
+    if (step < 40) {
+      segmenter.setLearningRate(5e-3 * (1 - (0.9 * step) / 40));
       segmenter.trainStep(
         idx.map((i) => frames[i]!),
         idx.map((i) => masks[i]!),
@@ -136,6 +136,7 @@ describe('ObjectObservation', () => {
     // The rows carry the state: a policy reading only them catches the ball; a random one rarely does.
     const chase = mean(episodeReturns(env, (o) => chaseBall(o, 2), 20, 50));
     const random = mean(episodeReturns(env, () => rng.int(3), 20, 50));
+    console.log(`ObjectObservation: ${matched}/${total} true objects found; chasing the ball by the rows returns ${chase.toFixed(2)}, random ${random.toFixed(2)}`);
     expect(chase).toBeGreaterThanOrEqual(0.8);
     expect(random).toBeLessThan(0.2);
     expectNoLeak(() => {
@@ -163,7 +164,7 @@ describe('ObjectObservation', () => {
       env,
       config: {
         network: { type: 'mlp', hiddenSizes: [32], activation: 'relu' },
-        learningStarts: 100,
+        learningStarts: 64,
         batchSize: 32,
         trainFrequency: 2,
         bufferSize: 1000,
@@ -171,7 +172,7 @@ describe('ObjectObservation', () => {
         targetUpdateInterval: 100,
         optimizer: { type: 'adam', learningRate: 1e-3 },
       },
-      totalSteps: 400,
+      totalSteps: 300,
       evalEvery: 0,
       checkpointEvery: 0,
       seed: 0,
@@ -185,9 +186,9 @@ describe('ObjectObservation', () => {
         });
       },
     });
-    expect(r.steps).toBe(400);
-    expect(r.episodes).toBeGreaterThanOrEqual(40);
-    expect(seen).toBe(800);
+    expect(r.steps).toBe(300);
+    expect(r.episodes).toBeGreaterThanOrEqual(30);
+    expect(seen).toBe(600);
     expect(outside).toBe(0);
     // The agent acts on wrapped observations.
     const action = r.agent.act(env.reset({ seed: 3 }).observation, { explore: false });
@@ -229,7 +230,9 @@ describe('MaskObservation', () => {
       const r = inner.step(rng.int(3));
       frame = r.terminated ? inner.reset().observation : r.observation;
     }
-    expect(meanIoU(predicted, truth, 3).meanIoU).toBeGreaterThanOrEqual(0.9);
+    const score = meanIoU(predicted, truth, 3);
+    console.log(`MaskObservation: mean IoU of the masks ${score.meanIoU.toFixed(3)} (${score.perClass.map((v) => v?.toFixed(3)).join(' / ')})`);
+    expect(score.meanIoU).toBeGreaterThanOrEqual(0.9);
     expect(() => new MaskObservation(catchEnv(), segmenter, { mode: 'both' as 'append' })).toThrow(/mode/);
     expect(() => new MaskObservation(make<Uint8Array, number>('Catch-v0', { obsType: 'grid' }), segmenter)).toThrow(/uint8 frames/);
     expectNoLeak(() => appended.observation(frame));

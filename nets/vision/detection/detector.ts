@@ -144,7 +144,7 @@ function resolve(settings: DetectorSettings): TwoStageDetectorConfig {
     inRange(r, key, 0, 1);
   }
   for (const key of ['rpnBoxLossWeight', 'headBoxLossWeight', 'maxGradNorm']) inRange(r, key, 0, Infinity);
-  inRange(r, 'learningRate', Number.MIN_VALUE, Infinity);
+  if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new RangeError(`TwoStageDetector: learningRate must be positive, got ${c.learningRate}`);
   if (c.classNames.length !== c.numClasses) throw new RangeError(`TwoStageDetector: ${c.classNames.length} classNames for ${c.numClasses} classes`);
   if (c.backboneFilters.length === 0 || c.backboneFilters.some((f) => !(Number.isInteger(f) && f > 0))) {
     throw new RangeError(`TwoStageDetector: backboneFilters must be positive integers, got [${c.backboneFilters.join(', ')}]`);

@@ -28,11 +28,11 @@ export interface ConvEncoderConfig {
   seed?: number;
 }
 
-/** Conv (3×3, stride 2, valid, relu) layers then flatten: the encoders' trunk. */
-export function convTrunk(input: tf.SymbolicTensor, filters: readonly number[], seed: number, name: string): tf.SymbolicTensor {
+/** Conv (3×3, valid, relu; stride 2 unless `strides` says) layers then flatten: the encoders' trunk. */
+export function convTrunk(input: tf.SymbolicTensor, filters: readonly number[], seed: number, name: string, strides?: readonly number[]): tf.SymbolicTensor {
   let h = input;
   filters.forEach((f, i) => {
-    h = tf.layers.conv2d({ filters: f, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }), name: `${name}_conv${i}` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.conv2d({ filters: f, kernelSize: 3, strides: strides?.[i] ?? 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }), name: `${name}_conv${i}` }).apply(h) as tf.SymbolicTensor;
   });
   return tf.layers.flatten({ name: `${name}_flatten` }).apply(h) as tf.SymbolicTensor;
 }

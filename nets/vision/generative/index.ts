@@ -4,3 +4,6 @@ export * from './frameModel.js';
 export * from './autoencoder.js';
 export * from './vae.js';
 export * from './novelty.js';
+export * from './auc.js';
+export * from './gan.js';
+export * from './gail.js';

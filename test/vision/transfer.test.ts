@@ -44,7 +44,7 @@ function same(a: Float32Array[], b: Float32Array[]): boolean {
   return a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => v === b[i]![j]));
 }
 
-async function dqnRun(seed: number) {
+async function dqnRun(seed: number, totalSteps = 400) {
   return createRun({
     algo: 'dqn',
     preset: 'catch',
@@ -52,7 +52,7 @@ async function dqnRun(seed: number) {
     envKwargs: { obsType: 'rgb', ...FRAME },
     backend: 'wasm',
     seed,
-    totalSteps: 400,
+    totalSteps,
     evalEvery: 400,
     evalEpisodes: 5,
     checkpointEvery: 100_000,
@@ -76,11 +76,12 @@ describe('transfer to DQN on Catch-v0 from pixels', () => {
     const run = await dqnRun(3);
     const agent = run.agent as DqnAgent;
     const tensorsBefore = tf.memory().numTensors;
-    const report = transferEncoder(cnn.trunk, agent.online, { freeze: true });
+    const report = transferEncoder(cnn.trunk, agent.online, { freeze: 'all' });
     expect(tf.memory().numTensors).toBe(tensorsBefore); // weights are written in place
     // The target net gets the same encoder, frozen too, so both list their weights in one order.
-    transferEncoder(cnn.trunk, agent.target, { freeze: true });
+    transferEncoder(cnn.trunk, agent.target, { freeze: 'all' });
     expect(report.layers.length).toBe(3);
+    expect(report.frozen).toEqual(report.layers);
     expect(report.parameters).toBe(cnn.trunk.countParams());
     const encoder = layerWeights(agent.online, report.layers);
     const head = agent.online.weights.filter((w) => !encoder.includes(w));
@@ -102,7 +103,7 @@ describe('transfer to DQN on Catch-v0 from pixels', () => {
   it('fine-tuning starts from the pretrained weights and changes them', async () => {
     const run = await dqnRun(4);
     const agent = run.agent as DqnAgent;
-    const report = transferEncoder(cnn.trunk, agent.online, { freeze: false });
+    const report = transferEncoder(cnn.trunk, agent.online, { freeze: 'none' });
     copyWeights(agent.online, agent.target);
     const encoder = layerWeights(agent.online, report.layers);
     expect(agent.online.trainableWeights.length).toBe(agent.online.weights.length);
@@ -115,6 +116,35 @@ describe('transfer to DQN on Catch-v0 from pixels', () => {
     agent.dispose();
   });
 
+  it("freezing 'convs' keeps the convolutions fixed and trains the dense feature layer", async () => {
+    const run = await dqnRun(6, 250);
+    const agent = run.agent as DqnAgent;
+    const report = transferEncoder(cnn.trunk, agent.online, { freeze: 'convs' });
+    transferEncoder(cnn.trunk, agent.target, { freeze: 'convs' });
+    expect(report.frozen).toEqual(report.layers.slice(0, 2));
+    const convs = layerWeights(agent.online, report.frozen);
+    const dense = layerWeights(agent.online, report.layers.slice(2));
+    const [convsBefore, denseBefore] = [values(convs), values(dense)];
+    await run.start();
+    expect(agent.updates).toBeGreaterThan(20);
+    expect(same(values(convs), convsBefore)).toBe(true);
+    expect(same(values(dense), denseBefore)).toBe(false);
+    agent.dispose();
+  });
+
+  it('outputScale scales the encoder output exactly (relu commutes with a positive factor)', () => {
+    const copy = new CnnClassifier(cnn.config);
+    copy.build([FRAME.height, FRAME.width, 3], 25);
+    transferEncoder(cnn.trunk, copy.trunk, { freeze: 'none', outputScale: 0.25 });
+    const x = tf.randomUniform([4, FRAME.height, FRAME.width, 3], 0, 1, 'float32', 5);
+    const [a, b] = [cnn.trunk.predict(x) as tf.Tensor, copy.trunk.predict(x) as tf.Tensor];
+    const [av, bv] = [a.dataSync(), b.dataSync()];
+    expect(Math.max(...av)).toBeGreaterThan(0);
+    av.forEach((v, i) => expect(bv[i]).toBeCloseTo(v * 0.25, 4));
+    tf.dispose([x, a, b]);
+    copy.dispose();
+  });
+
   it('refuses a trunk that does not fit the agent network, changing nothing', async () => {
     const run = await dqnRun(5);
     const agent = run.agent as DqnAgent;
@@ -122,6 +152,8 @@ describe('transfer to DQN on Catch-v0 from pixels', () => {
     other.build([FRAME.height, FRAME.width, 3], 25);
     const before = values(agent.online.weights);
     expect(() => transferEncoder(other.trunk, agent.online)).toThrow(/weights/);
+    expect(() => transferEncoder(cnn.trunk, agent.online, { freeze: 'some' as 'all' })).toThrow(/freeze/);
+    expect(() => transferEncoder(cnn.trunk, agent.online, { outputScale: 0 })).toThrow(/outputScale/);
     expect(same(values(agent.online.weights), before)).toBe(true);
     expect(agent.online.trainableWeights.length).toBe(agent.online.weights.length);
     other.dispose();

@@ -11,4 +11,4 @@ export { crossValidate, kFoldIndices, type CrossValidationResult } from './cross
 export { checkSearchSpace, randomSearch, sampleParams, type ParamSpec, type Params, type SearchResult, type SearchSpace, type SearchTrial } from './randomSearch.js';
 export { SWEEP_MODELS, formatSweepReport, makeSweepClassifier, runSweep, sweepSpace, type SweepModel, type SweepOptions, type SweepReport } from './sweep.js';
 export { jointPositionLabels } from './tasks.js';
-export { smallCnnSpecOf, transferEncoder, type TransferOptions, type TransferReport } from './transfer.js';
+export { FREEZE_MODES, featureRms, smallCnnSpecOf, transferEncoder, type FreezeMode, type TransferOptions, type TransferReport } from './transfer.js';

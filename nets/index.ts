@@ -6,3 +6,4 @@ export * from './weights.js';
 export * from './io.js';
 export * from './gradcheck.js';
 export * from './fastForward.js';
+export * as vision from './vision/index.js';

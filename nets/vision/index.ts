@@ -6,3 +6,4 @@ export * from './detection/index.js';
 export * from './segmentation/index.js';
 export * from './generative/index.js';
 export * from './explain/index.js';
+export * from './wrappers/index.js';

@@ -8,6 +8,7 @@ import { make } from '../../envs/index.js';
 import { Rng } from '../../envs/rng.js';
 import { ResizeObservation } from '../../envs/wrappers/image/resize.js';
 import { selectBackend } from '../../nets/backend.js';
+import { gradCheckVariables } from '../../nets/gradcheck.js';
 import { collectFrames } from '../../nets/vision/data/index.js';
 import {
   ConvAutoencoder,
@@ -20,6 +21,11 @@ import {
   RunningStats,
   demoTransitions,
   rocAuc,
+  causalMask,
+  MaskedConv2d,
+  PixelCnn,
+  pseudoCountBonus,
+  pseudoCountFromGain,
   type FrameModel,
   type Transitions,
 } from '../../nets/vision/generative/index.js';
@@ -325,4 +331,83 @@ describe('GAIL-style reward model', () => {
     expect(expertReturn).toBeGreaterThan(randomReturn);
     d.dispose();
   }, 60_000);
+});
+
+describe('PixelCNN', () => {
+  it('mask A hides the centre and everything after it; mask B keeps the centre', () => {
+    expect(Array.from(causalMask(3, 3, 1, 1, 'A'))).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(Array.from(causalMask(3, 3, 1, 1, 'B'))).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(causalMask(1, 1, 1, 2, 'A'))).toEqual([0, 0]);
+  });
+
+  it('masked convolution: masked weights get exactly zero gradient, the rest match numerics', () => {
+    const conv = new MaskedConv2d(3, 2, 2, 'A', 4);
+    const rng = new Rng(8);
+    const x = tf.tensor4d(Float32Array.from({ length: 5 * 5 * 2 }, () => rng.normal()), [1, 5, 5, 2]);
+    const loss = () => tf.sum(tf.square(conv.apply(x))) as tf.Scalar;
+    const r = gradCheckVariables(loss, conv.variables, { eps: 1e-2, tol: 2e-2, atol: 2e-3 });
+    expect(r.passed).toBe(true);
+    const { value, grads } = tf.variableGrads(loss, conv.variables);
+    const g = grads[conv.kernel.name]!.dataSync();
+    const mask = causalMask(3, 3, 2, 2, 'A');
+    let unmaskedNonzero = 0;
+    mask.forEach((m, i) => {
+      if (m === 0) expect(Math.abs(g[i]!)).toBe(0);
+      else if (g[i] !== 0) unmaskedNonzero++;
+    });
+    expect(unmaskedNonzero).toBeGreaterThan(8);
+    tf.dispose([value, ...Object.values(grads), x]);
+    conv.dispose();
+  });
+
+  it('is causal: a pixel’s logits ignore that pixel and every later one', () => {
+    const m = new PixelCnn({ height: 6, width: 6, filters: 4, layers: 2, seed: 1 });
+    const rng = new Rng(3);
+    const a = Float32Array.from({ length: 36 }, () => rng.random());
+    const p = 2 * 6 + 3;
+    const b = a.slice();
+    for (let i = p; i < 36; i++) b[i] = rng.random();
+    const la = m.logits(tf.tensor4d(a, [1, 6, 6, 1]));
+    const lb = m.logits(tf.tensor4d(b, [1, 6, 6, 1]));
+    const da = la.dataSync();
+    const db = lb.dataSync();
+    const L = m.levels;
+    for (let k = 0; k < L; k++) expect(db[p * L + k]).toBeCloseTo(da[p * L + k]!, 5);
+    // …but the next pixel does see pixel p.
+    let differs = false;
+    for (let k = 0; k < L; k++) if (Math.abs(db[(p + 1) * L + k]! - da[(p + 1) * L + k]!) > 1e-6) differs = true;
+    expect(differs).toBe(true);
+    tf.dispose([la, lb]);
+    m.dispose();
+  });
+
+  it('learns Catch frames (NLL falls) and counts a familiar frame more often than a novel one', () => {
+    const grey = (f: Float32Array, n: number) => {
+      const out = new Float32Array(n * SIDE * SIDE);
+      for (let i = 0; i < out.length; i++) out[i] = (f[i * 3]! + f[i * 3 + 1]! + f[i * 3 + 2]!) / 3;
+      return out;
+    };
+    const train = grey(catchTrain, 240);
+    const m = new PixelCnn({ height: SIDE, width: SIDE, filters: 8, layers: 1, seed: 2, learningRate: 1e-2 });
+    const rng = new Rng(11);
+    const losses: number[] = [];
+    for (let s = 0; s < 40; s++) {
+      const idx = Array.from({ length: 16 }, () => rng.int(240));
+      const d = new Float32Array(16 * SIDE * SIDE);
+      idx.forEach((j, i) => d.set(train.subarray(j * SIDE * SIDE, (j + 1) * SIDE * SIDE), i * SIDE * SIDE));
+      const x = tf.tensor4d(d, [16, SIDE, SIDE, 1]);
+      losses.push(m.trainStep(x));
+      x.dispose();
+    }
+    expect(mean(losses.slice(-5))).toBeLessThan(0.3 * mean(losses.slice(0, 5)));
+    const seen = tf.tensor4d(grey(catchHeld, 40).subarray(0, SIDE * SIDE), [1, SIDE, SIDE, 1]);
+    const novel = tf.tensor4d(grey(breakout, 40).subarray(0, SIDE * SIDE), [1, SIDE, SIDE, 1]);
+    const nSeen = m.pseudoCount(seen);
+    const nNovel = m.pseudoCount(novel);
+    expect(nSeen).toBeGreaterThan(nNovel);
+    expect(pseudoCountBonus(nNovel)).toBeGreaterThan(pseudoCountBonus(nSeen));
+    expect(pseudoCountFromGain(Math.log(2))).toBeCloseTo(1, 10);
+    tf.dispose([seen, novel]);
+    m.dispose();
+  });
 });

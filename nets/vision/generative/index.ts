@@ -7,3 +7,4 @@ export * from './novelty.js';
 export * from './auc.js';
 export * from './gan.js';
 export * from './gail.js';
+export * from './pixelcnn.js';

@@ -33,7 +33,15 @@ async function solveCartPole(algo: string, seed: number): Promise<SolveRun> {
 }
 
 async function dqnThroughput(measureSteps: number): Promise<Record<string, unknown>> {
-  const config = { ...dqnPresets['nature']!.config, bufferSize: 20_000, learningStarts: 500, preprocess: { ...dqnPresets['nature']!.config.preprocess!, frameSkip: 1 } };
+  // ε held at the Nature schedule's final 0.1, so most steps act through the network (steady state).
+  const config = {
+    ...dqnPresets['nature']!.config,
+    bufferSize: 20_000,
+    learningStarts: 500,
+    epsilonStart: 0.1,
+    epsilonEnd: 0.1,
+    preprocess: { ...dqnPresets['nature']!.config.preprocess!, frameSkip: 1 },
+  };
   const env = applyPreprocess(make('MinAtar/Breakout-v1', { obsType: 'rgb' }), config.preprocess);
   const agent = new DqnAgent({ observationSpace: env.observationSpace, actionSpace: env.actionSpace }, config, 0);
   let obs = env.reset({ seed: 0 }).observation as Uint8Array;
@@ -87,6 +95,7 @@ async function dqnThroughput(measureSteps: number): Promise<Record<string, unkno
     measuredEnvSteps: measureSteps,
     measuredUpdates,
     envStepsPerSecond: Math.round((measureSteps / seconds) * 10) / 10,
+    epsilon: 0.1,
     msPerAct: Math.round((actMs / measureSteps) * 100) / 100,
     msPerEnvStep: Math.round((stepMs / measureSteps) * 100) / 100,
     msPerTrainStep: Math.round((learnMs / Math.max(1, measuredUpdates)) * 10) / 10,
@@ -96,9 +105,10 @@ async function dqnThroughput(measureSteps: number): Promise<Record<string, unkno
 
 export async function main(): Promise<void> {
   const backend = await selectBackend('wasm');
-  const seeds = (process.env['AGENTS_BENCH_SEEDS'] ?? '0,1,2').split(',').map(Number);
-  const algos = (process.env['AGENTS_BENCH_ALGOS'] ?? 'dqn,reinforce,a2c').split(',');
+  const seeds = (process.env['AGENTS_BENCH_SEEDS'] ?? '0,1,2').split(',').filter(Boolean).map(Number);
+  const algos = (process.env['AGENTS_BENCH_ALGOS'] ?? 'dqn,reinforce,a2c').split(',').filter(Boolean);
   const results: Record<string, unknown> = { backend, evalEvery: EVAL_EVERY, criterion: 'first evaluation (10 greedy episodes) with mean return ≥ 475' };
+  if (algos.length === 0) console.log('CartPole runs skipped (AGENTS_BENCH_ALGOS is empty)');
   for (const algo of algos) {
     const runs: SolveRun[] = [];
     for (const seed of seeds) {

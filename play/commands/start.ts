@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command('start')
     .description('demo: train DQN on Catch-v0 from pixels for a few minutes, evaluate, write a GIF and the learning curve to runs/start/')
     .option('--out <dir>', 'where to write the run', join('runs', 'start'))
-    .option('--steps <n>', 'env steps to train', '6000')
+    .option('--steps <n>', 'env steps to train', '10000')
     .option('--seed <n>', 'seed', '0')
     .option('--backend <name>', 'tfjs back end (default PIXELGYM_BACKEND or auto: wasm without native TensorFlow)')
     .option('--no-progress', 'no progress bar')

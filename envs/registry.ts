@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { distance } from 'fastest-levenshtein';
@@ -125,10 +126,13 @@ function splitEntryPoint(ep: string): { path: string; name: string } {
   return { path: ep, name: 'default' };
 }
 
-/** Relative and absolute paths resolve against the cwd; anything else is a package name. */
+/**
+ * Relative and absolute paths resolve against the cwd, and so does a bare 'dir/mod.js' when that
+ * file exists there (as `--import test/x.js` means on a command line); anything else is a package name.
+ */
 function resolveModulePath(path: string): { url: string; file: string | null } {
   if (path.startsWith('file:')) return { url: path, file: fileURLToPath(path) };
-  if (path.startsWith('.') || isAbsolute(path)) {
+  if (path.startsWith('.') || isAbsolute(path) || existsSync(resolve(process.cwd(), path))) {
     const file = resolve(process.cwd(), path);
     return { url: pathToFileURL(file).href, file };
   }

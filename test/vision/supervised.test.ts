@@ -15,6 +15,7 @@ import {
   crossValidate,
   defaultPositionTask,
   evaluateClassifier,
+  groupedFoldIndices,
   jointPositionLabels,
   kFoldIndices,
   majorityVote,
@@ -240,9 +241,25 @@ describe('cross-validation', () => {
     expect(() => kFoldIndices(3, 5, 1)).toThrow(/folds/);
   });
 
+  it('grouped folds keep each episode whole', () => {
+    const groups = Int32Array.from([0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4, 5, 5]);
+    const folds = groupedFoldIndices(groups, 3, 2);
+    expect(folds.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    for (const f of folds) {
+      expect(f.length).toBeGreaterThan(0);
+      const inFold = new Set(f.map((i) => groups[i]));
+      folds.filter((g) => g !== f).forEach((g) => g.forEach((i) => expect(inFold.has(groups[i]!)).toBe(false)));
+    }
+    expect(() => groupedFoldIndices(Int32Array.from([0, 0, 1]), 3, 1)).toThrow(/2 groups/);
+  });
+
   it('scores real labels far above shuffled ones, disposing every fold model', async () => {
     let made = 0;
     const real = await noLeak(() => crossValidate(() => (made++, new KnnClassifier({ k: 1 })), data, 5, 3));
+    expect(real.grouped).toBe(true); // frames carry their episodes
+    expect((await crossValidate(() => new KnnClassifier({ k: 1 }), data, 5, 3, { grouped: false })).grouped).toBe(false);
+    const oneEpisode = { ...data, groups: new Int32Array(data.labels.length) };
+    await expect(crossValidate(() => new KnnClassifier(), oneEpisode, 5, 3, { grouped: true })).rejects.toThrow(/at least 5 groups/);
     expect(made).toBe(5);
     expect(real.folds.length).toBe(5);
     expect(real.mean).toBeCloseTo(real.folds.reduce((a, b) => a + b, 0) / 5, 10);
@@ -304,6 +321,7 @@ describe('sweep', () => {
     const report = await noLeak(() => runSweep({ env: 'Catch-v0', model: 'knn', trials: 3, folds: 3, frames: 300, seed: 1, onTrial: (t) => seen.push(t.score) }));
     expect(seen).toEqual(report.trials.map((t) => t.score));
     expect(report.task).toBe('ball:x:5');
+    expect(report.groupedFolds).toBe(true);
     expect(report.best.validationAccuracy).toBe(Math.max(...seen));
     expect(report.searchImages + report.testImages).toBe(300);
     expect(report.testAccuracy).toBeGreaterThan(0.8);

@@ -8,7 +8,7 @@ import { FrameDataset, type ObjectBox } from './frameDataset.js';
 export type FramePolicy<O, A> = 'random' | ((observation: O) => A);
 
 export interface CollectOptions {
-  /** Seeds the first reset and the random policy's action sampler. */
+  /** Seeds the first reset and, for the 'random' policy, the env's action space sampler (`actionSpace.seed`). */
   seed: number;
   /** Frame size in pixels; defaults to the size of the env's `render()` (else its scene's). */
   width?: number;

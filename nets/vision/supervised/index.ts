@@ -7,7 +7,7 @@ export { softmaxLoss, svmLoss } from './losses.js';
 export { LinearClassifier, type LinearConfig, type LinearLoss } from './linear.js';
 export { CnnClassifier, cnnClassifierDefaults, cnnTrunkBlock, resolveCnnConfig, type CnnClassifierConfig, type CnnHeadConfig, type ConvLayerSpec, type ResolvedCnnConfig } from './cnn.js';
 export { defaultPositionTask, formatPositionTask, frameImages, parsePositionTask, positionLabels, type PositionTask } from './tasks.js';
-export { crossValidate, kFoldIndices, type CrossValidationResult } from './crossValidate.js';
+export { crossValidate, groupedFoldIndices, kFoldIndices, type CrossValidateOptions, type CrossValidationResult } from './crossValidate.js';
 export { checkSearchSpace, randomSearch, sampleParams, type ParamSpec, type Params, type SearchResult, type SearchSpace, type SearchTrial } from './randomSearch.js';
 export { SWEEP_MODELS, formatSweepReport, makeSweepClassifier, runSweep, sweepSpace, type SweepModel, type SweepOptions, type SweepReport } from './sweep.js';
 export { jointPositionLabels } from './tasks.js';

@@ -9,6 +9,11 @@ export interface LabeledImages {
   /** Class of each image, 0 … numClasses − 1. */
   readonly labels: Int32Array;
   readonly numClasses: number;
+  /**
+   * Optional group of each image (e.g. its episode): cross-validation keeps a group in one fold,
+   * since neighbouring frames of an episode are near copies and would leak across folds.
+   */
+  readonly groups?: Int32Array;
 }
 
 /** Values in one image. */
@@ -41,6 +46,7 @@ export function checkLabeled(data: LabeledImages, where: string): number {
     if (y < 0 || y >= data.numClasses) throw new RangeError(`${where}: label ${y} of image ${i} is outside 0 … ${data.numClasses - 1}`);
   }
   if (n === 0) throw new RangeError(`${where}: no images`);
+  if (data.groups !== undefined && (!(data.groups instanceof Int32Array) || data.groups.length !== n)) throw new RangeError(`${where}: need ${n} groups in an Int32Array`);
   return n;
 }
 
@@ -50,13 +56,15 @@ export function selectLabeled(data: LabeledImages, indices: ArrayLike<number>): 
   const n = data.labels.length;
   const images = new Float32Array(indices.length * d);
   const labels = new Int32Array(indices.length);
+  const groups = data.groups ? new Int32Array(indices.length) : undefined;
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j]!;
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`selectLabeled: index ${String(i)} outside 0 … ${n - 1}`);
     images.set(data.images.subarray(i * d, (i + 1) * d), j * d);
     labels[j] = data.labels[i]!;
+    if (groups) groups[j] = data.groups![i]!;
   }
-  return { images, shape: data.shape, labels, numClasses: data.numClasses };
+  return { images, shape: data.shape, labels, numClasses: data.numClasses, ...(groups && { groups }) };
 }
 
 /** Fraction of predictions equal to the labels. */

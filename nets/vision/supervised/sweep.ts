@@ -88,6 +88,8 @@ export interface SweepReport {
   frames: number;
   size: number;
   folds: number;
+  /** Whether the folds kept episodes whole (they do when the search frames span at least `folds` episodes). */
+  groupedFolds: boolean;
   /** Images in the search (cross-validation) set and the held-out test set. */
   searchImages: number;
   testImages: number;
@@ -164,6 +166,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     frames: options.frames,
     size,
     folds: options.folds,
+    groupedFolds: new Set(searchData.groups).size >= options.folds,
     searchImages: searchData.labels.length,
     testImages: testData.labels.length,
     trials: [...result.trials],
@@ -184,7 +187,7 @@ export function formatSweepReport(r: SweepReport): string {
     .join(' ');
   return [
     `${r.env}: ${r.model} on task ${r.task} (${r.size}×${r.size} frames; ${r.searchImages} for search, ${r.testImages} held out)`,
-    `trials: ${r.trials.length}, ${r.folds}-fold cross-validation, ${r.seconds.toFixed(1)} s`,
+    `trials: ${r.trials.length}, ${r.folds}-fold cross-validation${r.groupedFolds ? ' (whole episodes per fold)' : ''}, ${r.seconds.toFixed(1)} s`,
     `best: ${params}`,
     `validation accuracy: ${r.best.validationAccuracy.toFixed(4)}`,
     `test accuracy: ${r.testAccuracy.toFixed(4)}`,

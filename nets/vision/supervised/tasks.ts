@@ -52,6 +52,11 @@ export function frameImages(ds: FrameDataset, indices?: readonly number[]): Floa
   return out;
 }
 
+/** The episode of each kept frame: the groups for cross-validation. */
+function episodesOf(ds: FrameDataset, kept: readonly number[]): Int32Array {
+  return Int32Array.from(kept, (i) => ds.episodes[i]!);
+}
+
 /** Each frame's bucket for `task`, or −1 where the kind is not visible. */
 function bucketsOf(ds: FrameDataset, task: PositionTask): Int32Array {
   const kind = ds.kindIndex(task.kind);
@@ -78,7 +83,7 @@ export function positionLabels(ds: FrameDataset, task: PositionTask): LabeledIma
   const kept: number[] = [];
   for (let i = 0; i < ds.size; i++) if (buckets[i]! >= 0) kept.push(i);
   if (kept.length === 0) throw new Error(`positionLabels: no frame shows a '${task.kind}'`);
-  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(kept, (i) => buckets[i]!), numClasses: task.buckets };
+  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(kept, (i) => buckets[i]!), numClasses: task.buckets, groups: episodesOf(ds, kept) };
 }
 
 /**
@@ -99,5 +104,5 @@ export function jointPositionLabels(ds: FrameDataset, tasks: readonly PositionTa
     labels.push(per.reduce((acc, p, j) => acc * tasks[j]!.buckets + p[i]!, 0));
   }
   if (kept.length === 0) throw new Error(`jointPositionLabels: no frame shows all of ${tasks.map((t) => t.kind).join(', ')}`);
-  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(labels), numClasses };
+  return { images: frameImages(ds, kept), shape: [ds.height, ds.width, 3], labels: Int32Array.from(labels), numClasses, groups: episodesOf(ds, kept) };
 }

@@ -1,4 +1,5 @@
 import type { Env } from '../core.js';
+import { rolloutStep } from './rolloutStep.js';
 import type { RolloutStep, StepContext } from './types.js';
 
 export interface RunSettings {
@@ -67,21 +68,7 @@ export class RolloutRun<O, A> {
     const observation = this.observation as O;
     const action = this.act(observation, ctx);
     const r = this.env.step(action);
-    const done = r.terminated || r.truncated;
-    const step: RolloutStep<O, A> = {
-      observation,
-      action,
-      reward: r.reward,
-      terminated: r.terminated,
-      truncated: r.truncated,
-      info: r.info,
-      nextObservation: r.observation,
-      episode: ctx.episode,
-      t: ctx.t,
-      globalStep: ctx.globalStep,
-      episodeStart: ctx.t === 0,
-      done,
-    };
+    const step = rolloutStep(observation, action, r, ctx);
     if (this.settings.render) {
       const frame = this.env.render();
       if (frame) step.frame = frame;
@@ -89,7 +76,7 @@ export class RolloutRun<O, A> {
     this.observation = r.observation;
     ctx.t++;
     ctx.globalStep++;
-    if (done) {
+    if (step.done) {
       this.needsReset = true;
       this.episodesDone++;
       if (this.episodesDone >= this.settings.maxEpisodes) this.finished = true;

@@ -1,5 +1,5 @@
 import type { Env } from '../../envs/core.js';
-import type { RolloutStep } from '../../envs/streams/types.js';
+import { rolloutStep } from '../../envs/streams/rolloutStep.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -50,26 +50,12 @@ export class EnvStepper<O, A> {
     const action = this.choose(observation);
     if (action === null) return null;
     const r = this.env.step(action);
-    const done = r.terminated || r.truncated;
-    const step: RolloutStep<O, A> = {
-      observation,
-      action,
-      reward: r.reward,
-      terminated: r.terminated,
-      truncated: r.truncated,
-      info: r.info,
-      nextObservation: r.observation,
-      episode: this.episode,
-      t: this.t,
-      globalStep: this.globalStep,
-      episodeStart: this.t === 0,
-      done,
-    };
+    const step = rolloutStep(observation, action, r, { episode: this.episode, t: this.t, globalStep: this.globalStep });
     this.observation = r.observation;
     this.t++;
     this.globalStep++;
     this.ret += r.reward;
-    if (done) this.needsReset = true;
+    if (step.done) this.needsReset = true;
     return { step, observation: r.observation, episode: this.episode, t: this.t, globalStep: this.globalStep, episodeReturn: this.ret };
   }
 }

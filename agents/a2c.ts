@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../envs/rng.js';
 import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
-import { clipByGlobalNorm, globalNorm } from '../nets/optim/clip.js';
+import { applyGradients } from '../nets/optim/clip.js';
 import { RolloutBuffer } from '../replay/rolloutBuffer.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
 import { readAgentFile, writeAgentFile } from './agentFile.js';
@@ -353,21 +353,11 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
       if (!Number.isFinite(lossValue)) {
         throw new NonFiniteError(`A2C loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
       }
-      let gradNorm: number;
-      if (c.maxGradNorm > 0) {
-        const clipped = clipByGlobalNorm(grads, c.maxGradNorm);
-        gradNorm = clipped.norm;
-        try {
-          if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`A2C gradient norm is ${gradNorm} at update ${this.updates + 1}`);
-          this.optimizer.applyGradients(clipped.grads);
-        } finally {
-          tf.dispose(Object.values(clipped.grads));
-        }
-      } else {
-        gradNorm = globalNorm(Object.values(grads));
-        if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`A2C gradient norm is ${gradNorm} at update ${this.updates + 1}`);
-        this.optimizer.applyGradients(grads);
-      }
+      const gradNorm = applyGradients(this.optimizer, grads, {
+        maxGradNorm: c.maxGradNorm,
+        measureNorm: true,
+        nonFinite: (n) => new NonFiniteError(`A2C gradient norm is ${n} at update ${this.updates + 1}`),
+      }).gradNorm!;
       this.net.markUpdated();
       this.updates++;
       return { loss: lossValue, policyLoss: policyLoss!, valueLoss: valueLoss!, entropy: entropy!, advVar, gradNorm };

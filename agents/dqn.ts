@@ -11,7 +11,7 @@ import { compileDenseForward, type DenseForward } from '../nets/fastForward.js';
 import { loadWeightsInto, saveModel } from '../nets/io.js';
 import { duelingQHead, qHead } from '../nets/modules/heads.js';
 import { makeOptimizer, rmspropDqnNature, rmspropMinAtar, type OptimizerConfig } from '../nets/optim/config.js';
-import { clipByGlobalNorm } from '../nets/optim/clip.js';
+import { applyGradients } from '../nets/optim/clip.js';
 import { copyWeights, polyakUpdate } from '../nets/weights.js';
 import { PrioritizedReplayBuffer } from '../replay/prioritizedReplayBuffer.js';
 import { ReplayBuffer } from '../replay/replayBuffer.js';
@@ -462,19 +462,12 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
       if (!Number.isFinite(lossValue)) {
         throw new NonFiniteError(`DQN loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
       }
-      let gradNorm = 0;
-      if (c.maxGradNorm > 0) {
-        const clipped = clipByGlobalNorm(grads, c.maxGradNorm);
-        gradNorm = clipped.norm;
-        try {
-          if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`DQN gradient norm is ${gradNorm} at update ${this.updates + 1}; the weights were not changed`);
-          this.optimizer.applyGradients(clipped.grads);
-        } finally {
-          tf.dispose(Object.values(clipped.grads));
-        }
-      } else {
-        this.optimizer.applyGradients(grads);
-      }
+      // Without clipping the norm is not measured (reported as 0), as before.
+      const gradNorm =
+        applyGradients(this.optimizer, grads, {
+          maxGradNorm: c.maxGradNorm,
+          nonFinite: (n) => new NonFiniteError(`DQN gradient norm is ${n} at update ${this.updates + 1}; the weights were not changed`),
+        }).gradNorm ?? 0;
       if (replay instanceof PrioritizedReplayBuffer && tdTensor) replay.updatePriorities(batch.indices, tdTensor.dataSync());
       this.updates++;
       this.fastStale = true;

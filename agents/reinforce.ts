@@ -15,7 +15,7 @@ import { Rng } from '../envs/rng.js';
 import { loadWeightsInto, saveModel } from '../nets/io.js';
 import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
-import { clipByGlobalNorm, globalNorm } from '../nets/optim/clip.js';
+import { applyGradients } from '../nets/optim/clip.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
 import { readAgentFile, writeAgentFile } from './agentFile.js';
 import {
@@ -301,20 +301,11 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
         entropyValue = entropy.dataSync()[0]!;
         if (!Number.isFinite(lossValue)) throw new NonFiniteError(`REINFORCE policy loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
         gradVar = this.trackGradient(Object.values(grads));
-        if (c.maxGradNorm > 0) {
-          const clipped = clipByGlobalNorm(grads, c.maxGradNorm);
-          gradNorm = clipped.norm;
-          try {
-            if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`REINFORCE gradient norm is ${gradNorm} at update ${this.updates + 1}`);
-            this.optimizer.applyGradients(clipped.grads);
-          } finally {
-            tf.dispose(Object.values(clipped.grads));
-          }
-        } else {
-          gradNorm = globalNorm(Object.values(grads));
-          if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`REINFORCE gradient norm is ${gradNorm} at update ${this.updates + 1}`);
-          this.optimizer.applyGradients(grads);
-        }
+        gradNorm = applyGradients(this.optimizer, grads, {
+          maxGradNorm: c.maxGradNorm,
+          measureNorm: true,
+          nonFinite: (n) => new NonFiniteError(`REINFORCE gradient norm is ${n} at update ${this.updates + 1}`),
+        }).gradNorm!;
       } finally {
         tf.dispose([value, entropy, ...Object.values(grads)]);
       }

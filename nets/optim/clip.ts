@@ -42,11 +42,15 @@ export function globalNorm(tensors: tf.Tensor[]): number {
 export interface ApplyGradientsOptions {
   /** Clip by global norm first (skipped when undefined, Infinity or <= 0). */
   maxGradNorm?: number;
+  /** Measure the global norm even when not clipping (it is returned instead of null). */
+  measureNorm?: boolean;
+  /** When the measured norm is NaN or infinite, throw the error this returns before any weight changes. */
+  nonFinite?: (norm: number) => Error;
 }
 
 /**
  * optimizer.applyGradients(grads), clipping by global norm first when asked. The caller keeps
- * ownership of `grads`. Returns the norm before clipping, or null when not clipping.
+ * ownership of `grads`. Returns the norm before clipping, or null when it was not measured.
  */
 export function applyGradients(
   optimizer: tf.Optimizer,
@@ -54,12 +58,18 @@ export function applyGradients(
   options: ApplyGradientsOptions = {},
 ): { gradNorm: number | null } {
   const max = options.maxGradNorm;
+  const reject = (norm: number | null): void => {
+    if (norm !== null && !Number.isFinite(norm) && options.nonFinite) throw options.nonFinite(norm);
+  };
   if (max === undefined || !(max > 0) || max === Infinity) {
+    const norm = options.measureNorm ? globalNorm(Object.values(grads)) : null;
+    reject(norm);
     optimizer.applyGradients(grads);
-    return { gradNorm: null };
+    return { gradNorm: norm };
   }
   const clipped = clipByGlobalNorm(grads, max);
   try {
+    reject(clipped.norm);
     optimizer.applyGradients(clipped.grads);
   } finally {
     tf.dispose(Object.values(clipped.grads));

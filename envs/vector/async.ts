@@ -1,27 +1,35 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
-import type { EnvMetadata, EnvSpec, Info } from '../core.js';
+import type { EnvMetadata, EnvSpec } from '../core.js';
 import { registeredIds } from '../registry.js';
 import { spaceFromJSON } from '../spaces/json.js';
 import type { Space } from '../spaces/space.js';
 import { writeActions } from './actions.js';
 import { checkAsyncOptions, type AsyncVectorEnvOptions } from './asyncOptions.js';
-import { batchLayoutSpace } from './batchSpace.js';
-import { allocBuffers, resetResult, stepResult, type BatchBuffers } from './buffers.js';
+import { setupBatch, type BatchSetup } from './batch.js';
+import { resetResult, stepResult } from './buffers.js';
 import { combineErrors, describeEnvs, VectorEnvError } from './errors.js';
-import { slotLayout, type SlotLayout } from './layout.js';
 import { expandSeeds } from './options.js';
 import { CTRL_HAS_MSG, OP_CLOSE, OP_RESET, OP_STEP, type ResetPayload, type WorkerReply, type WorkerSetup } from './protocol.js';
 import type { AutoresetMode, BatchArray, VecResetOptions, VecResetResult, VecStepResult, VectorEnv } from './types.js';
-import { groups, hello, signal, spawn, unfinished, waitAll, type Handle, type WorkerState } from './workers.js';
+import { groups, hello, signal, spawn, unfinished, waitAll, waitAllBlocking, type Handle, type WorkerState } from './workers.js';
 
 export type { AsyncVectorEnvOptions } from './asyncOptions.js';
 export type { WorkerState } from './workers.js';
 
-interface Batch {
+interface Singles {
   observationSpace: Space;
   actionSpace: Space;
   metadata: EnvMetadata;
   spec: EnvSpec | null;
+}
+
+interface RunOptions {
+  numEnvs: number;
+  mode: AutoresetMode;
+  copy: boolean;
+  timeoutMs: number;
+  blockingWaitMs: number;
+  seed?: number;
 }
 
 /**
@@ -41,10 +49,6 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
   readonly actionSpace: Space;
   readonly metadata: EnvMetadata;
   readonly spec: EnvSpec | null;
-  private readonly obsLayout: SlotLayout;
-  private readonly actLayout: SlotLayout;
-  private readonly infos: Array<Info | null>;
-  private readonly finalInfos: Array<Info | null>;
   private needsReset = true;
   private busy = false;
   private closing: Promise<void> | null = null;
@@ -55,27 +59,19 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     private readonly handles: Handle[],
     /** Shared with every worker: [0] counts the workers still busy with the current op. */
     private readonly pending: Int32Array,
-    batch: Batch,
-    private readonly bufs: BatchBuffers,
-    private readonly opts: Readonly<{ numEnvs: number; mode: AutoresetMode; copy: boolean; timeoutMs: number; seed?: number }>,
+    singles: Singles,
+    private readonly batch: BatchSetup,
+    private readonly opts: Readonly<RunOptions>,
   ) {
     this.numEnvs = opts.numEnvs;
     this.autoresetMode = opts.mode;
-    this.singleObservationSpace = batch.observationSpace;
-    this.singleActionSpace = batch.actionSpace;
-    this.obsLayout = slotLayout(batch.observationSpace, 'observation');
-    this.actLayout = slotLayout(batch.actionSpace, 'action');
-    this.observationSpace = batchLayoutSpace(this.obsLayout, this.numEnvs);
-    this.actionSpace = batchLayoutSpace(this.actLayout, this.numEnvs);
-    if (opts.seed !== undefined) {
-      this.singleActionSpace.seed(opts.seed);
-      this.actionSpace.seed(opts.seed);
-    }
-    this.metadata = batch.metadata;
-    this.spec = batch.spec;
+    this.singleObservationSpace = singles.observationSpace;
+    this.singleActionSpace = singles.actionSpace;
+    this.observationSpace = batch.observationSpace;
+    this.actionSpace = batch.actionSpace;
+    this.metadata = singles.metadata;
+    this.spec = singles.spec;
     this.pendingSeed = opts.seed;
-    this.infos = new Array<Info | null>(this.numEnvs).fill(null);
-    this.finalInfos = new Array<Info | null>(this.numEnvs).fill(null);
   }
 
   static async create<O extends BatchArray = BatchArray>(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv<O>> {
@@ -94,22 +90,21 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
         if (key(h) !== key(first))
           throw new VectorEnvError(`AsyncVectorEnv: ${describeEnvs(handles[k]!.envIndices)} have different spaces than env 0`, handles[k]!.envIndices);
       });
-      const batch: Batch = {
+      const singles: Singles = {
         observationSpace: spaceFromJSON(first.observationSpace),
         actionSpace: spaceFromJSON(first.actionSpace),
         metadata: first.metadata,
         spec: first.spec,
       };
-      const obs = slotLayout(batch.observationSpace, 'observation');
-      const act = slotLayout(batch.actionSpace, 'action');
-      const bufs = allocBuffers(cfg.numEnvs, obs, act, cfg.mode, true);
-      const setup: WorkerSetup = { kind: 'buffers', buffers: bufs };
+      const batch = setupBatch(singles, cfg.numEnvs, cfg.mode, true, opts.seed);
+      const setup: WorkerSetup = { kind: 'buffers', buffers: batch.bufs };
       for (const h of handles) {
         h.worker.postMessage(setup);
         h.worker.unref(); // idle workers must not keep the process alive
       }
-      const runOpts = { numEnvs: cfg.numEnvs, mode: cfg.mode, copy: opts.copy ?? true, timeoutMs: cfg.timeoutMs };
-      return new AsyncVectorEnv<O>(handles, pending, batch, bufs, opts.seed === undefined ? runOpts : { ...runOpts, seed: opts.seed });
+      const runOpts: RunOptions = { numEnvs: cfg.numEnvs, mode: cfg.mode, copy: opts.copy ?? true, timeoutMs: cfg.timeoutMs, blockingWaitMs: cfg.blockingWaitMs };
+      if (opts.seed !== undefined) runOpts.seed = opts.seed;
+      return new AsyncVectorEnv<O>(handles, pending, singles, batch, runOpts);
     } catch (err) {
       await Promise.all(handles.map((h) => h.worker.terminate()));
       throw err;
@@ -143,16 +138,16 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       return p;
     });
     this.needsReset = false;
-    return resetResult(this.bufs, this.numEnvs, this.infos, this.opts.copy) as VecResetResult<O>;
+    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
   }
 
   async step(actions: ArrayLike<number>): Promise<VecStepResult<O>> {
     this.assertUsable('step');
     if (this.needsReset) throw new Error('AsyncVectorEnv: step() needs a successful reset() first');
     // Workers are idle between calls, so the shared action buffer can be written now.
-    writeActions(this.actLayout, this.numEnvs, actions, this.bufs.actions);
+    writeActions(this.batch.actLayout, this.numEnvs, actions, this.batch.bufs.actions);
     await this.run(OP_STEP, 'step', null);
-    return stepResult(this.bufs, this.numEnvs, this.obsLayout, this.infos, this.finalInfos, this.opts.copy) as VecStepResult<O>;
+    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
   }
 
   /** Closes the sub-envs and ends every worker thread; idempotent, resolves when all threads have exited. */
@@ -169,40 +164,54 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     if (this.busy) throw new Error(`AsyncVectorEnv: ${what}() while another call is running; await it first`);
   }
 
-  /** Sends one op to every worker and waits for all of them; gathers infos, or throws their errors. */
+  /**
+   * Sends one op to every worker and waits for all of them; gathers infos, or throws their errors.
+   * Fast path: block this thread until the workers are done (no event loop, no allocation); ops
+   * that take longer than `blockingWaitMs`, and dead or stuck workers, continue on the event loop.
+   */
   private async run(op: number, phase: string, payload: ((h: Handle) => ResetPayload) | null): Promise<void> {
     this.busy = true;
-    const fatal: VectorEnvError[] = [];
     const failed: VectorEnvError[] = [];
-    this.infos.fill(null);
-    this.finalInfos.fill(null);
+    this.batch.infos.fill(null);
+    this.batch.finalInfos.fill(null);
     try {
       Atomics.store(this.pending, 0, this.handles.length);
       for (const h of this.handles) {
-        h.worker.ref();
         if (payload) h.port.postMessage(payload(h));
         signal(h, op);
       }
-      fatal.push(...(await waitAll(this.handles, this.pending, phase, this.opts.timeoutMs)));
-      if (fatal.length === 0) for (const h of this.handles) if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
+      if (waitAllBlocking(this.handles, this.pending, this.opts.blockingWaitMs)) {
+        // Settle one microtask later, so the call counts as running until its promise settles, as on the slow path.
+        await Promise.resolve();
+      } else await this.waitOnEventLoop(phase);
+      for (const h of this.handles) if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
     } finally {
-      for (const h of this.handles) h.worker.unref();
       this.busy = false;
-    }
-    if (fatal.length > 0 && this.closing && this.fatal === null) {
-      const cut = unfinished(this.handles);
-      throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}() (${describeEnvs(cut)} unfinished)`, cut);
-    }
-    if (fatal.length > 0) {
-      const err = combineErrors(fatal);
-      this.fatal = err;
-      await this.close();
-      throw err;
     }
     if (failed.length > 0) {
       this.needsReset = true;
       throw combineErrors(failed);
     }
+  }
+
+  /** The slow path of `run`: waits with the workers referenced, and closes the vector env if one died or timed out. */
+  private async waitOnEventLoop(phase: string): Promise<void> {
+    let fatal: VectorEnvError[];
+    for (const h of this.handles) h.worker.ref();
+    try {
+      fatal = await waitAll(this.handles, this.pending, phase, this.opts.timeoutMs);
+    } finally {
+      for (const h of this.handles) h.worker.unref();
+    }
+    if (fatal.length === 0) return;
+    if (this.closing && this.fatal === null) {
+      const cut = unfinished(this.handles);
+      throw new VectorEnvError(`AsyncVectorEnv: close() was called during ${phase}() (${describeEnvs(cut)} unfinished)`, cut);
+    }
+    const err = combineErrors(fatal);
+    this.fatal = err;
+    await this.close();
+    throw err;
   }
 
   private receive(h: Handle, phase: string, failed: VectorEnvError[]): void {
@@ -221,8 +230,8 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       return;
     }
     h.envIndices.forEach((i, k) => {
-      this.infos[i] = reply.infos[k] ?? null;
-      this.finalInfos[i] = reply.finalInfos?.[k] ?? null;
+      this.batch.infos[i] = reply.infos[k] ?? null;
+      this.batch.finalInfos[i] = reply.finalInfos?.[k] ?? null;
     });
   }
 

@@ -25,9 +25,24 @@ export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   timeoutMs?: number;
   /** Longest wait for the workers to import their modules and build their envs, in ms (default 60 000). */
   startTimeoutMs?: number;
+  /**
+   * How long step()/reset() may block this thread (Atomics.wait, no event loop) waiting for the
+   * workers, in ms (default 2). Steps that finish within it skip the event loop entirely; longer
+   * ones continue with an event-loop wait. 0 never blocks (other callbacks keep running meanwhile).
+   */
+  blockingWaitMs?: number;
+  /**
+   * How long an idle worker polls for the next op before it sleeps, in µs (default 100). Saves a
+   * futex wake-up (tens of µs here) per worker per step when steps follow each other quickly, at
+   * the price of that much CPU time per worker when they don't; 0 always sleeps.
+   */
+  spinMicros?: number;
   /** The compiled worker script (default: worker.js next to this module, or dist/envs/vector/ when running from sources). */
   workerScript?: string;
 }
+
+export const DEFAULT_BLOCKING_WAIT_MS = 2;
+export const DEFAULT_SPIN_MICROS = 100;
 
 /** The compiled worker: next to this module in dist/, or in dist/ when this module runs from the TS sources. */
 export function defaultWorkerScript(): string {
@@ -48,6 +63,12 @@ export function checkAsyncOptions(opts: AsyncVectorEnvOptions) {
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   if (!(timeoutMs > 0)) throw new RangeError(`AsyncVectorEnv.create: timeoutMs must be positive, got ${String(timeoutMs)}`);
   if (!(startTimeoutMs > 0)) throw new RangeError(`AsyncVectorEnv.create: startTimeoutMs must be positive, got ${String(startTimeoutMs)}`);
+  const blockingWaitMs = opts.blockingWaitMs ?? DEFAULT_BLOCKING_WAIT_MS;
+  const spinMicros = opts.spinMicros ?? DEFAULT_SPIN_MICROS;
+  if (!(blockingWaitMs >= 0 && blockingWaitMs <= timeoutMs))
+    throw new RangeError(`AsyncVectorEnv.create: blockingWaitMs must be in [0, timeoutMs], got ${String(blockingWaitMs)}`);
+  if (!(spinMicros >= 0 && spinMicros <= 1_000_000))
+    throw new RangeError(`AsyncVectorEnv.create: spinMicros must be in [0, 1e6], got ${String(spinMicros)}`);
   checkSeed(opts.seed, 'AsyncVectorEnv.create: seed');
   const script = opts.workerScript ?? defaultWorkerScript();
   if (!existsSync(script)) throw new Error(`AsyncVectorEnv: worker script ${script} not found; build the project first (npm run build)`);
@@ -74,8 +95,9 @@ export function checkAsyncOptions(opts: AsyncVectorEnvOptions) {
     imports: strings(opts.imports, 'imports').map(absoluteModuleRef),
     wrappers: strings(opts.wrappers, 'wrappers').map(absoluteModuleRef),
     registration: moduleRegistration(opts.id),
+    spinMicros,
   };
-  return { numEnvs: opts.numEnvs, numWorkers, timeoutMs, startTimeoutMs, mode, script, worker };
+  return { numEnvs: opts.numEnvs, numWorkers, timeoutMs, startTimeoutMs, blockingWaitMs, mode, script, worker };
 }
 
 /** This thread's registration of `id` when its entry point is a module path, for the workers to repeat. */

@@ -21,6 +21,10 @@ export const CTRL_CMD = 0;
 export const CTRL_DONE = 1;
 export const CTRL_OP = 2;
 export const CTRL_HAS_MSG = 3;
+/** 1 while the worker is (about to be) blocked in Atomics.wait on CMD: only then does it need a notify. */
+export const CTRL_SLEEPING = 4;
+/** Set to 1 by the worker's process 'exit' hook, so a main thread blocked in Atomics.wait notices a death. */
+export const CTRL_EXITED = 5;
 export const CTRL_LENGTH = 8;
 
 export const OP_RESET = 1;
@@ -49,6 +53,8 @@ export interface WorkerConfig {
   /** Absolute 'module:Export' wrapper references, applied in order. */
   wrappers: string[];
   registration: WorkerRegistration | null;
+  /** How long the worker polls for the next op before it blocks, in µs. */
+  spinMicros: number;
 }
 
 export interface WorkerData {

@@ -1,10 +1,9 @@
-import type { Env, EnvMetadata, EnvSpec, Info } from '../core.js';
+import type { Env, EnvMetadata, EnvSpec } from '../core.js';
 import type { Space } from '../spaces/space.js';
 import { writeActions } from './actions.js';
-import { batchLayoutSpace } from './batchSpace.js';
-import { allocBuffers, resetResult, stepResult, type BatchBuffers } from './buffers.js';
+import { setupBatch, type BatchSetup } from './batch.js';
+import { resetResult, stepResult } from './buffers.js';
 import { VectorEnvError } from './errors.js';
-import { slotLayout, type SlotLayout } from './layout.js';
 import { checkNumEnvs, checkSeed, expandSeeds, resolveMode, type VectorEnvOptions } from './options.js';
 import { SubEnvRunner } from './runner.js';
 import type { AutoresetMode, BatchArray, VecResetOptions, VecResetResult, VecStepResult, VectorEnv } from './types.js';
@@ -25,13 +24,9 @@ export class SyncVectorEnv<O extends BatchArray = BatchArray> implements VectorE
   readonly actionSpace: Space;
   readonly metadata: EnvMetadata;
   readonly spec: EnvSpec | null;
-  private readonly obsLayout: SlotLayout;
-  private readonly actLayout: SlotLayout;
-  private readonly bufs: BatchBuffers;
+  private readonly batch: BatchSetup;
   private readonly runners: SubEnvRunner[];
   private readonly copy: boolean;
-  private readonly infos: Array<Info | null>;
-  private readonly finalInfos: Array<Info | null>;
   private pendingSeed: number | undefined;
   private needsReset = true;
   private isClosed = false;
@@ -48,11 +43,11 @@ export class SyncVectorEnv<O extends BatchArray = BatchArray> implements VectorE
     this.copy = opts.copy ?? true;
     this.pendingSeed = opts.seed;
     const envs: Env[] = [];
+    let batch: BatchSetup;
     try {
       envFns.forEach((f, i) => envs.push(checkedEnv(f(), i)));
       sameSpaces(envs);
-      this.obsLayout = slotLayout(envs[0]!.observationSpace, 'observation');
-      this.actLayout = slotLayout(envs[0]!.actionSpace, 'action');
+      batch = setupBatch(envs[0]!, this.numEnvs, this.autoresetMode, false, opts.seed);
     } catch (err) {
       for (const e of envs) e.close();
       throw err;
@@ -61,18 +56,12 @@ export class SyncVectorEnv<O extends BatchArray = BatchArray> implements VectorE
     const first = envs[0]!;
     this.singleObservationSpace = first.observationSpace;
     this.singleActionSpace = first.actionSpace;
-    this.observationSpace = batchLayoutSpace(this.obsLayout, this.numEnvs);
-    this.actionSpace = batchLayoutSpace(this.actLayout, this.numEnvs);
-    if (opts.seed !== undefined) {
-      this.singleActionSpace.seed(opts.seed);
-      this.actionSpace.seed(opts.seed);
-    }
+    this.batch = batch;
+    this.observationSpace = batch.observationSpace;
+    this.actionSpace = batch.actionSpace;
     this.metadata = first.metadata;
     this.spec = first.spec ?? null;
-    this.bufs = allocBuffers(this.numEnvs, this.obsLayout, this.actLayout, this.autoresetMode, false);
-    this.runners = envs.map((e, i) => new SubEnvRunner(e, i, this.bufs, this.obsLayout, this.actLayout, this.autoresetMode));
-    this.infos = new Array<Info | null>(this.numEnvs).fill(null);
-    this.finalInfos = new Array<Info | null>(this.numEnvs).fill(null);
+    this.runners = envs.map((e, i) => new SubEnvRunner(e, i, batch.bufs, batch.obsLayout, batch.actLayout, this.autoresetMode));
   }
 
   get closed(): boolean {
@@ -90,16 +79,16 @@ export class SyncVectorEnv<O extends BatchArray = BatchArray> implements VectorE
       } catch (err) {
         throw subEnvError(i, 'reset', err);
       }
-      this.infos[i] = this.runners[i]!.info;
+      this.batch.infos[i] = this.runners[i]!.info;
     }
     this.needsReset = false;
-    return resetResult(this.bufs, this.numEnvs, this.infos, this.copy) as VecResetResult<O>;
+    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.copy) as VecResetResult<O>;
   }
 
   step(actions: ArrayLike<number>): VecStepResult<O> {
     this.assertOpen('step');
     if (this.needsReset) throw new Error('SyncVectorEnv: step() needs a successful reset() first');
-    writeActions(this.actLayout, this.numEnvs, actions, this.bufs.actions);
+    writeActions(this.batch.actLayout, this.numEnvs, actions, this.batch.bufs.actions);
     for (let i = 0; i < this.numEnvs; i++) {
       const r = this.runners[i]!;
       try {
@@ -109,10 +98,10 @@ export class SyncVectorEnv<O extends BatchArray = BatchArray> implements VectorE
         this.needsReset = true;
         throw subEnvError(i, 'step', err);
       }
-      this.infos[i] = r.info;
-      this.finalInfos[i] = r.finalInfo;
+      this.batch.infos[i] = r.info;
+      this.batch.finalInfos[i] = r.finalInfo;
     }
-    return stepResult(this.bufs, this.numEnvs, this.obsLayout, this.infos, this.finalInfos, this.copy) as VecStepResult<O>;
+    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.copy) as VecStepResult<O>;
   }
 
   /** Closes every sub-env; later calls do nothing. */

@@ -10,8 +10,10 @@ import { applyWrappers, loadWrapper } from './modules.js';
 import {
   CTRL_CMD,
   CTRL_DONE,
+  CTRL_EXITED,
   CTRL_HAS_MSG,
   CTRL_OP,
+  CTRL_SLEEPING,
   OP_CLOSE,
   OP_RESET,
   OP_STEP,
@@ -57,6 +59,30 @@ function nextSetup(): Promise<WorkerSetup> {
   return new Promise((resolve) => parent.once('message', (m: WorkerSetup) => resolve(m)));
 }
 
+/**
+ * Waits for CMD to move past `seen`: first polls it for up to `spinMicros` (the next step usually
+ * comes within tens of µs, and a futex wake-up costs about that much on each side), then blocks.
+ */
+function nextCommand(seen: number, spinMicros: number): number {
+  if (spinMicros > 0) {
+    const until = performance.now() + spinMicros / 1000;
+    do {
+      for (let k = 0; k < 64; k++) {
+        const cmd = Atomics.load(ctrl, CTRL_CMD);
+        if (cmd !== seen) return cmd;
+      }
+    } while (performance.now() < until);
+  }
+  for (;;) {
+    Atomics.store(ctrl, CTRL_SLEEPING, 1);
+    // Re-checked after SLEEPING is set: a CMD stored before then was not followed by a notify.
+    if (Atomics.load(ctrl, CTRL_CMD) === seen) Atomics.wait(ctrl, CTRL_CMD, seen);
+    Atomics.store(ctrl, CTRL_SLEEPING, 0);
+    const cmd = Atomics.load(ctrl, CTRL_CMD);
+    if (cmd !== seen) return cmd;
+  }
+}
+
 function serve(envs: Env[], setup: WorkerSetup): void {
   const bufs = setup.buffers;
   const obs = slotLayout(envs[0]!.observationSpace, 'observation');
@@ -65,9 +91,7 @@ function serve(envs: Env[], setup: WorkerSetup): void {
   const sameStep = config.autoresetMode === 'same-step';
   let seen = 0; // CMD starts at 0; main may have bumped it already (a reset sent before we got here)
   for (;;) {
-    Atomics.wait(ctrl, CTRL_CMD, seen);
-    const seq = Atomics.load(ctrl, CTRL_CMD);
-    if (seq === seen) continue;
+    const seq = nextCommand(seen, config.spinMicros);
     seen = seq;
     const op = Atomics.load(ctrl, CTRL_OP);
     let hasMsg = 0;
@@ -122,6 +146,12 @@ function serve(envs: Env[], setup: WorkerSetup): void {
   }
   port.close();
 }
+
+// A thread that ends (process.exit in an env, say) flags it where a blocked main thread looks.
+process.on('exit', () => {
+  Atomics.store(ctrl, CTRL_EXITED, 1);
+  Atomics.notify(pending, 0);
+});
 
 async function main(): Promise<void> {
   let envs: Env[];

@@ -2,7 +2,18 @@
 // sending an op and waiting for all workers to finish it (see protocol.ts).
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { describeEnvs, VectorEnvError } from './errors.js';
-import { CTRL_CMD, CTRL_DONE, CTRL_HAS_MSG, CTRL_LENGTH, CTRL_OP, type WorkerConfig, type WorkerData, type WorkerHello } from './protocol.js';
+import {
+  CTRL_CMD,
+  CTRL_DONE,
+  CTRL_EXITED,
+  CTRL_HAS_MSG,
+  CTRL_LENGTH,
+  CTRL_OP,
+  CTRL_SLEEPING,
+  type WorkerConfig,
+  type WorkerData,
+  type WorkerHello,
+} from './protocol.js';
 
 export interface WorkerState {
   readonly envIndices: readonly number[];
@@ -28,13 +39,37 @@ type WaitResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: 
 // Atomics.waitAsync (V8 ≥ 8.7, Node ≥ 16) is not in the ES2023 lib typings.
 const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitResult }).waitAsync;
 
-/** Starts an op on a worker: OP, then a new CMD value, then a wake-up. */
+/** Starts an op on a worker: OP, then a new CMD value, then a wake-up unless it is spinning on CMD. */
 export function signal(h: Handle, op: number): void {
   Atomics.store(h.ctrl, CTRL_OP, op);
   Atomics.store(h.ctrl, CTRL_HAS_MSG, 0);
   h.seq = (h.seq + 1) | 0;
   Atomics.store(h.ctrl, CTRL_CMD, h.seq);
-  Atomics.notify(h.ctrl, CTRL_CMD);
+  // The worker sets SLEEPING before it re-checks CMD and blocks, so one of the two sees the other.
+  if (Atomics.load(h.ctrl, CTRL_SLEEPING) === 1) Atomics.notify(h.ctrl, CTRL_CMD);
+}
+
+/**
+ * Blocks this thread (Atomics.wait) until every worker finished the op: the fast path, no event
+ * loop, no allocation. Gives up after `budgetMs` or as soon as a busy worker flagged its exit, and
+ * returns false; the caller then falls back to `waitAll`, which sees exits and enforces timeouts.
+ */
+export function waitAllBlocking(hs: readonly Handle[], pending: Int32Array, budgetMs: number): boolean {
+  if (budgetMs <= 0) return false;
+  const deadline = performance.now() + budgetMs;
+  for (;;) {
+    const cur = Atomics.load(pending, 0);
+    if (cur <= 0) return allDone(hs);
+    for (const h of hs) if (Atomics.load(h.ctrl, CTRL_EXITED) === 1 && Atomics.load(h.ctrl, CTRL_DONE) !== h.seq) return false;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(pending, 0, cur, left);
+  }
+}
+
+function allDone(hs: readonly Handle[]): boolean {
+  for (const h of hs) if (Atomics.load(h.ctrl, CTRL_DONE) !== h.seq) return false;
+  return true;
 }
 
 /**

@@ -1,11 +1,13 @@
 // `pixelgym explain <run dir> --method NAME`: what a trained agent looks at. Per-frame methods
-// (saliency, guided, occlusion) play greedy episodes and write each frame with its map overlaid,
+// (saliency, guided, occlusion, attention) play greedy episodes and write each frame with its map overlaid,
 // as PNGs and/or a GIF; network methods (filters, activations, actions) write one PNG each.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { encodePng } from '../../agents/curve.js';
+import type { Agent } from '../../agents/agent.js';
+import { PolicyNet } from '../../agents/policy.js';
 import type { TrainableAgent } from '../../agents/types.js';
 import { writeFileAtomic } from '../../envs/atomicWrite.js';
 import type { Frame } from '../../envs/render/scene.js';
@@ -25,7 +27,7 @@ import {
 } from '../../nets/vision/explain/index.js';
 import { loadRun } from './eval.js';
 
-export const EXPLAIN_METHODS = ['saliency', 'guided', 'occlusion', 'filters', 'activations', 'actions'] as const;
+export const EXPLAIN_METHODS = ['saliency', 'guided', 'occlusion', 'attention', 'filters', 'activations', 'actions'] as const;
 export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
 
 export interface ExplainOptions {
@@ -43,15 +45,35 @@ export interface ExplainOptions {
   best?: boolean;
 }
 
+// Derived models share the agent's layers and weights and hold no tensors of their own: cached
+// per agent network and never disposed (disposing one would release the agent's weights).
+const policyLogitModels = new WeakMap<PolicyNet, tf.LayersModel>();
+
+function policyLogits(net: PolicyNet, algo: string): tf.LayersModel {
+  if (net.core) throw new Error(`explain: the ${algo} agent's policy is recurrent (${net.config.recurrent?.kind ?? 'rnn'}): its actions depend on a hidden state, not on the observation alone, so no observation → action model exists`);
+  if (net.action.kind !== 'discrete')
+    throw new Error(`explain: the ${algo} agent has a Gaussian policy (Box actions): there is no score per action to explain (supported: Discrete actions)`);
+  let m = policyLogitModels.get(net);
+  if (!m) {
+    // The non-recurrent trunk is the whole net; its first output is the categorical head's logits.
+    m = tf.model({ inputs: net.trunk.inputs, outputs: net.trunk.outputs[0]!, name: `${net.trunk.name}_logits` });
+    policyLogitModels.set(net, m);
+  }
+  return m;
+}
+
 /**
- * The agent's network as one tf model from observation to per-action scores. DQN's online
- * Q-network qualifies; policy agents (a2c, reinforce) keep their logits in a PolicyNet whose
- * trunk/head split and optional recurrent core have no single-model accessor yet.
+ * The agent's network as one tf model from observation to per-action scores: DQN's online
+ * Q-network, or the action logits of a non-recurrent categorical PolicyNet (a2c's `net`,
+ * reinforce's `policy`). The target of an explanation is then the 0-based action index.
  */
-export function agentModel(agent: TrainableAgent): tf.LayersModel {
-  const online = (agent as { online?: unknown }).online;
+export function agentModel(agent: TrainableAgent | Agent): tf.LayersModel {
+  const a = agent as { online?: unknown; net?: unknown; policy?: unknown };
+  const online = a.online;
   if (online && typeof (online as tf.LayersModel).predict === 'function' && Array.isArray((online as tf.LayersModel).layers)) return online as tf.LayersModel;
-  throw new Error(`explain: agents of algorithm '${agent.algo}' expose no single observation → action-score model (supported: dqn)`);
+  const policy = a.net instanceof PolicyNet ? a.net : a.policy instanceof PolicyNet ? a.policy : null;
+  if (policy) return policyLogits(policy, agent.algo);
+  throw new Error(`explain: agents of algorithm '${agent.algo}' expose no single observation → action-score model (supported: dqn, a2c, reinforce)`);
 }
 
 function upscale(f: Frame, minSide: number): Frame {

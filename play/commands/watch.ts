@@ -8,9 +8,12 @@ import { readRunConfig } from '../../agents/train.js';
 import type { Env } from '../../envs/core.js';
 import { importModule, makeAsync } from '../../envs/registry.js';
 import { selectBackend, type BackendName } from '../../nets/backend.js';
+import { LIVE_METHODS, liveExplainer, type LiveMethod } from '../../nets/vision/explain/viewer.js';
+import type { OverlayEvery, OverlayFunction } from '../server/overlays.js';
 import { stderrLogger } from '../server/logger.js';
 import { startViewer, type ViewerHandle } from '../server/viewerServer.js';
 import { loadRun } from './eval.js';
+import { agentModel } from './explain.js';
 
 export interface WatchCommandOptions {
   env?: string;
@@ -23,6 +26,10 @@ export interface WatchCommandOptions {
   /** The run's best model instead of its final one. */
   best?: boolean;
   backend?: string;
+  /** Draw this explanation of the agent's chosen action over each frame explained. */
+  explain?: LiveMethod;
+  /** Explain every k-th frame shown (default 'auto': as often as keeps explaining under half the wall time). */
+  explainEvery?: OverlayEvery;
 }
 
 interface WatchPlan {
@@ -62,7 +69,20 @@ async function plan(runDir: string | undefined, o: WatchCommandOptions): Promise
 
 /** Starts the viewer in watch mode for a run directory, a saved agent or an env id. */
 export async function startWatch(runDir: string | undefined, o: WatchCommandOptions = {}): Promise<ViewerHandle> {
+  if (o.explain !== undefined && !LIVE_METHODS.includes(o.explain)) throw new Error(`watch: --explain must be one of ${LIVE_METHODS.join(', ')}, got '${String(o.explain)}'`);
+  if (o.explainEvery !== undefined && o.explain === undefined) throw new Error('watch: --explain-every needs --explain');
   const p = await plan(runDir, o);
+  let overlay: OverlayFunction | null = null;
+  try {
+    if (o.explain) {
+      if (!p.agent) throw new Error('watch: --explain needs a trained agent (a run directory with a saved model, or --agent DIR)');
+      overlay = liveExplainer(agentModel(p.agent), o.explain);
+    }
+  } catch (err) {
+    p.env.close();
+    p.agent?.dispose?.();
+    throw err;
+  }
   return startViewer({
     mode: 'watch',
     env: p.env,
@@ -73,6 +93,7 @@ export async function startWatch(runDir: string | undefined, o: WatchCommandOpti
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(p.metricsFile ? { metricsFile: p.metricsFile } : {}),
+    ...(overlay ? { overlay, overlayEvery: o.explainEvery ?? 'auto' } : {}),
   });
 }
 
@@ -82,6 +103,13 @@ export function parseIntOption(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got '${v}'`);
     return n;
   };
+}
+
+function parseExplainEvery(v: string): OverlayEvery {
+  if (v === 'auto') return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`--explain-every must be 'auto' or an integer in 1..1000000, got '${v}'`);
+  return n;
 }
 
 export function parseRateOption(name: string) {
@@ -120,6 +148,8 @@ export function register(program: Command): void {
     .option('--speed <n>', "steps a second (default: the env's renderFps)", parseRateOption('--speed'))
     .option('--best', "the run's best model instead of its final one")
     .option('--backend <name>', 'tfjs back end (default PIXELGYM_BACKEND or auto)')
+    .option('--explain <method>', `draw an explanation of the agent's chosen action over its frame (${LIVE_METHODS.join(' | ')})`)
+    .option('--explain-every <k>', "explain every k-th frame shown (default: auto, as often as keeps it under half the server's time)", parseExplainEvery)
     .action(async (run: string | undefined, o: WatchCommandOptions) => {
       const viewer = await startWatch(run, o);
       await serveUntilStopped(viewer, 'watching');

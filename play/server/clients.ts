@@ -102,17 +102,20 @@ export class ClientSet {
     this.framesDropped += this.clients.size;
   }
 
-  /** Sends a step (its JSON and its binary frame, if any) to every ready page; the rest miss it. */
-  broadcastFrame(text: string, binary: Uint8Array | null, now: number): void {
+  /** Sends a step (its JSON and its binary frame, if any) to every ready page; the rest miss it. Returns the pages sent to. */
+  broadcastFrame(text: string, binary: Uint8Array | null, now: number): ViewerClient[] {
+    const sent: ViewerClient[] = [];
     for (const c of this.clients.values()) {
       if (c.ready(now, this.limits)) {
         c.sendFrame(text, binary, now);
         this.framesSent++;
+        sent.push(c);
       } else {
         c.framesDropped++;
         this.framesDropped++;
       }
     }
+    return sent;
   }
 
   /** Sends a small message to every open page whose buffer is not backed up. */
@@ -127,6 +130,17 @@ export class ClientSet {
   /** Sends a binary message (an overlay) to every open page whose buffer is not backed up. */
   broadcastBinary(binary: Uint8Array): void {
     for (const c of this.clients.values()) if (c.open && c.socket.bufferedAmount <= this.limits.maxBufferedBytes) c.socket.send(binary, { binary: true });
+  }
+
+  /** Sends a binary message (an overlay) to these pages, unless their buffer is backed up. */
+  sendBinary(to: Iterable<ViewerClient>, binary: Uint8Array): number {
+    let n = 0;
+    for (const c of to)
+      if (c.open && c.socket.bufferedAmount <= this.limits.maxBufferedBytes) {
+        c.socket.send(binary, { binary: true });
+        n++;
+      }
+    return n;
   }
 
   values(): IterableIterator<ViewerClient> {

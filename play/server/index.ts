@@ -8,4 +8,5 @@ export { actionNamesOf } from './actionNames.js';
 export { FrameGrabber, imageLayout, fitWithin, type ImageLayout } from './frames.js';
 export { classifyPath, defaultViewerDir, VIEWER_FILES } from './staticFiles.js';
 export type { FlowLimits } from './clients.js';
+export { OverlaySchedule, checkOverlayEvery, AUTO_OVERLAY_SHARE, type OverlayEvery, type OverlayFunction, type OverlayMap } from './overlays.js';
 export * from './protocol.js';

@@ -7,6 +7,7 @@ import type { DemonstrationRecorder } from '../demos.js';
 import type { FlowLimits } from './clients.js';
 import type { ViewerLogger } from './logger.js';
 import type { MetricRecord } from './metrics.js';
+import type { OverlayEvery, OverlayFunction } from './overlays.js';
 import type { ViewerMode } from './protocol.js';
 
 export interface ViewerOptions<O = unknown, A = unknown> {
@@ -63,6 +64,16 @@ export interface ViewerOptions<O = unknown, A = unknown> {
    * (default 0.02), so an expensive explain() or scene cannot slow a training run.
    */
   maxTimeShare?: number;
+  /**
+   * A per-pixel map of each state shown (e.g. nets/vision/explain's liveExplainer: saliency of the
+   * agent's chosen action), sent after the state's frame and drawn over it by the page.
+   */
+  overlay?: OverlayFunction<O>;
+  /**
+   * Which frames sent get an overlay: every k-th, or 'auto' (default): as often as keeps the
+   * overlays under half the wall time (they are computed on the server's loop).
+   */
+  overlayEvery?: OverlayEvery;
   /** Long side of the pixel frame sent, at most (default 160; image observations larger than that are scaled down). */
   maxFrameSide?: number;
 }

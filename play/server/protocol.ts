@@ -101,6 +101,8 @@ export function decodeBinary(data: Uint8Array): BinaryMessage | null {
   const height = view.getUint16(4, true);
   const seq = view.getUint32(8, true);
   if (width === 0 || height === 0 || width > MAX_PIXEL_SIDE || height > MAX_PIXEL_SIDE) return null;
+  // Reserved fields are written as 0: anything else is not a message of this version.
+  if (view.getUint16(6, true) !== 0 || view.getUint32(12, true) !== 0) return null;
   const payload = data.subarray(BINARY_HEADER_BYTES);
   if (kind === BINARY_KIND_FRAME) {
     if (channels !== 3 || payload.byteLength !== width * height * 3) return null;
@@ -111,6 +113,8 @@ export function decodeBinary(data: Uint8Array): BinaryMessage | null {
     if (channels !== 1 || payload.byteLength !== n * 4) return null;
     const aligned = payload.byteOffset % 4 === 0;
     const values = aligned ? new Float32Array(payload.buffer, payload.byteOffset, n) : new Float32Array(payload.slice().buffer);
+    // encodeOverlay writes only finite values: NaN or ±Infinity would poison the page's normalization.
+    for (let i = 0; i < n; i++) if (!Number.isFinite(values[i]!)) return null;
     return { kind: 'overlay', seq, width, height, values };
   }
   return null;

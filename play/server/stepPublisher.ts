@@ -6,7 +6,8 @@ import type { Space } from '../../envs/spaces/space.js';
 import { isExplainable, type ActionExplanation, type Agent } from '../../agents/agent.js';
 import type { ClientSet, ViewerClient } from './clients.js';
 import { FrameGrabber } from './frames.js';
-import { encodeFrame, type StepMessage } from './protocol.js';
+import { OverlaySchedule, type OverlayFunction } from './overlays.js';
+import { encodeFrame, encodeOverlay, type StepMessage } from './protocol.js';
 import type { Snapshot } from './snapshot.js';
 import type { ViewerLogger } from './logger.js';
 
@@ -32,6 +33,8 @@ export interface PublisherOptions {
   actionStart: number;
   maxFrameSide: number;
   logger: ViewerLogger;
+  /** Explanation overlays of the states shown, and how often. */
+  overlay: { fn: OverlayFunction; schedule: OverlaySchedule } | null;
 }
 
 export class StepPublisher {
@@ -39,6 +42,9 @@ export class StepPublisher {
   private readonly grabber: FrameGrabber;
   private sceneBroken = false;
   private explainBroken = false;
+  private overlayBroken = false;
+  /** Overlay messages sent (one per page that got one). */
+  overlaysSent = 0;
 
   constructor(
     private readonly clients: ClientSet,
@@ -89,13 +95,40 @@ export class StepPublisher {
     const seq = ++this.seq >>> 0;
     const scene = this.scene();
     const frame = this.grabber.grab(snap.observation, scene, this.opts.env);
-    const msg = this.stepMessage(seq, snap, scene, frame !== null);
+    const ex = this.explain(snap.observation);
+    const msg = this.stepMessage(seq, snap, scene, frame !== null, ex);
     const binary = frame ? encodeFrame(seq, frame.width, frame.height, frame.data) : null;
-    if (only) only.sendFrame(JSON.stringify(msg), binary, now);
-    else this.clients.broadcastFrame(JSON.stringify(msg), binary, now);
+    let sentTo: ViewerClient[];
+    if (only) {
+      only.sendFrame(JSON.stringify(msg), binary, now);
+      sentTo = [only];
+    } else sentTo = this.clients.broadcastFrame(JSON.stringify(msg), binary, now);
+    // A page that just connected gets the overlay of the state it is shown, whatever the schedule.
+    if (frame && sentTo.length > 0 && this.opts.overlay && !this.overlayBroken && (only || this.opts.overlay.schedule.due(now)))
+      this.sendOverlay(seq, snap.observation, ex, sentTo);
   }
 
-  private stepMessage(seq: number, snap: Snapshot, scene: Scene | null, hasFrame: boolean): StepMessage {
+  /** Computes the state's overlay and sends it, with the frame's seq, to the pages that got the frame. */
+  private sendOverlay(seq: number, observation: unknown, ex: ActionExplanation<unknown> | null, to: ViewerClient[]): void {
+    const o = this.opts.overlay!;
+    const greedy = ex && typeof ex.action === 'number' ? ex.action - this.opts.actionStart : null;
+    const start = performance.now();
+    let message: Uint8Array | null;
+    try {
+      const map = o.fn(observation, greedy);
+      message = map ? encodeOverlay(seq, map.width, map.height, map.data) : null;
+    } catch (err) {
+      // A broken explainer (wrong input shape, a map of the wrong size) is reported once and left off.
+      this.overlayBroken = true;
+      this.opts.logger.warn(`viewer: the overlay function failed, showing no overlays: ${(err as Error).message}`);
+      return;
+    } finally {
+      o.schedule.spent(start, performance.now());
+    }
+    if (message) this.overlaysSent += this.clients.sendBinary(to, message);
+  }
+
+  private stepMessage(seq: number, snap: Snapshot, scene: Scene | null, hasFrame: boolean, ex: ActionExplanation<unknown> | null): StepMessage {
     const step = snap.step;
     const action = step ? actionToJson(step.action) : null;
     const names = this.opts.actionNames;
@@ -113,7 +146,6 @@ export class StepPublisher {
       truncated: step ? step.truncated : false,
       frame: hasFrame,
     };
-    const ex = this.explain(snap.observation);
     if (ex) {
       const q = finiteArray(ex.qValues);
       const p = finiteArray(ex.probs);

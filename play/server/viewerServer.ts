@@ -13,6 +13,7 @@ import { ClientSet, DEFAULT_FLOW_LIMITS, type FlowLimits, type ViewerClient } fr
 import { LimitedLog, stderrLogger, type ViewerLogger } from './logger.js';
 import { CurveHistory, tailJsonl$, toCurvePoint, type MetricRecord } from './metrics.js';
 import type { ViewerOptions } from './options.js';
+import { OverlaySchedule, checkOverlayEvery, type OverlayEvery, type OverlayFunction } from './overlays.js';
 import { checkStepsPerSecond } from './pacedLoop.js';
 import { PROTOCOL_VERSION, encodeOverlay, parseClientMessage, type CurvePoint, type ServerMessage, type ViewerMode } from './protocol.js';
 import { EpisodeTracker, type Snapshot } from './snapshot.js';
@@ -33,6 +34,11 @@ export interface ViewerStats {
   rejectedConnections: number;
   /** Learning-curve points held. */
   curvePoints: number;
+  /** Overlay maps computed (the `overlay` option) and sent (one per page that got one). */
+  overlaysComputed: number;
+  overlaysSent: number;
+  /** Mean milliseconds an overlay map took to compute (0 before the first). */
+  overlayMeanMs: number;
 }
 
 export interface ViewerHandle {
@@ -73,6 +79,7 @@ interface Resolved {
   maxSendFps: number;
   maxTimeShare: number;
   maxFrameSide: number;
+  overlayEvery: OverlayEvery;
 }
 
 /** Checks every option before anything starts, so bad input changes nothing. */
@@ -91,6 +98,9 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
   if (o.metrics$ && typeof o.metrics$.subscribe !== 'function') throw new TypeError('startViewer: metrics$ must be an Observable');
   if (o.metricsFile !== undefined && (typeof o.metricsFile !== 'string' || o.metricsFile.length === 0)) throw new TypeError('startViewer: metricsFile must be a path');
   if (o.recordPath !== undefined && !o.recorder) throw new TypeError('startViewer: recordPath needs a recorder');
+  if (o.overlay !== undefined && typeof o.overlay !== 'function') throw new TypeError('startViewer: overlay must be a function (observation, target) => map');
+  if (o.overlayEvery !== undefined && o.overlay === undefined) throw new TypeError('startViewer: overlayEvery needs an overlay function');
+  const overlayEvery = checkOverlayEvery(o.overlayEvery ?? 'auto');
   // A trainer's steps are watched at 20 frames a second by default: plenty for a person, and each
   // frame costs the trainer's process and the page's renderer some CPU.
   const maxSendFps = o.maxSendFps ?? (mode === 'stream' ? 20 : 60);
@@ -112,6 +122,7 @@ function resolveOptions<O, A>(o: ViewerOptions<O, A>, hasStreamFactory: boolean)
     maxSendFps,
     maxTimeShare,
     maxFrameSide: positiveInt('maxFrameSide', o.maxFrameSide, 160),
+    overlayEvery,
   };
 }
 
@@ -161,6 +172,7 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
   let rejected = 0;
   const actionNames = options.actionNames ?? (env ? actionNamesOf(env) : null);
   const actionStart = env && env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
+  const overlaySchedule = options.overlay ? new OverlaySchedule(r.overlayEvery) : null;
   const publisher = new StepPublisher(clients, {
     env,
     agent: (options.agent ?? null) as Agent<unknown, unknown> | null,
@@ -169,6 +181,7 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
     actionStart,
     maxFrameSide: r.maxFrameSide,
     logger: r.logger,
+    overlay: options.overlay ? { fn: options.overlay as OverlayFunction, schedule: overlaySchedule! } : null,
   });
   // Nothing is serialized for nobody: a trainer without a page pays only for the bookkeeping.
   const broadcast = (m: ServerMessage): void => {
@@ -382,6 +395,9 @@ export async function launchViewer<O, A>(options: ViewerOptions<O, A>, streamFac
       malformedMessages: malformed,
       rejectedConnections: rejected,
       curvePoints: history.size,
+      overlaysComputed: overlaySchedule?.computed ?? 0,
+      overlaysSent: publisher.overlaysSent,
+      overlayMeanMs: overlaySchedule?.meanMs ?? 0,
     }),
     overlay(values, width, height) {
       clients.broadcastBinary(encodeOverlay(publisher.lastSeq >>> 0, width, height, values));

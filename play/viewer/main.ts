@@ -161,16 +161,28 @@ async function main(): Promise<void> {
     )
     .subscribe(({ step, frame }) => draw(step, frame));
 
+  // An overlay follows its frame on the socket, so it lands on the frame it explains; it stays
+  // until the next one (with --explain-every k it may be up to k − 1 frames old).
   conn.binary$.pipe(filter((b): b is OverlayMessage => b.kind === 'overlay')).subscribe((o) => {
     frameView.showOverlay(o);
     app.render();
     status.overlaysDrawn++;
+    status.overlaySeq = o.seq;
   });
 
   const overlayToggle = el<HTMLInputElement>('overlay-toggle');
-  overlayToggle.addEventListener('change', () => {
-    frameView.setOverlayShown(overlayToggle.checked);
+  const showOverlay = (shown: boolean): void => {
+    overlayToggle.checked = shown;
+    status.overlayShown = shown;
+    frameView.setOverlayShown(shown);
     app.render();
+  };
+  overlayToggle.addEventListener('change', () => showOverlay(overlayToggle.checked));
+  // O toggles the overlay (unless the env binds O in play mode, or the seed box has the focus).
+  window.addEventListener('keydown', (e) => {
+    if (e.code !== 'KeyO' || e.repeat || e.target instanceof HTMLInputElement || (status.mode === 'play' && envKeys.has('KeyO'))) return;
+    e.preventDefault();
+    showOverlay(!overlayToggle.checked);
   });
 
   controlMessages$(controlState).subscribe((m) => conn.send(m));

@@ -17,6 +17,9 @@ export interface ViewerStatus {
   framesDrawn: number;
   stepsReceived: number;
   overlaysDrawn: number;
+  /** The seq of the frame the last overlay drawn explains, and whether overlays are shown (checkbox, key O). */
+  overlaySeq: number;
+  overlayShown: boolean;
   /** Server messages the page could not read (logged to the console). */
   ignoredMessages: number;
   paused: boolean;
@@ -46,6 +49,8 @@ export function createStatus(): ViewerStatus {
     framesDrawn: 0,
     stepsReceived: 0,
     overlaysDrawn: 0,
+    overlaySeq: 0,
+    overlayShown: true,
     ignoredMessages: 0,
     paused: false,
     stepsPerSecond: null,

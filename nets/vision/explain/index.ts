@@ -8,3 +8,4 @@ export * from './layers.js';
 export * from './ascent.js';
 export * from './gram.js';
 export * from './viewer.js';
+export * from './attention.js';

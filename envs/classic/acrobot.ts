@@ -4,12 +4,12 @@
  * swings above one link length over the pivot. Observation [cos θ1, sin θ1, cos θ2, sin θ2,
  * θ̇1, θ̇2] as float32; dynamics in float64.
  */
-import { BaseEnv, type EnvMetadata, type ResetOptions, type ResetResult, type StepResult } from '../core.js';
+import type { EnvMetadata, ResetOptions, ResetResult, StepResult } from '../core.js';
 import type { EnvKwargs } from '../registry.js';
 import type { Scene, Shape } from '../render/scene.js';
 import { Discrete } from '../spaces/discrete.js';
-import { describeValue } from '../spaces/space.js';
-import { RENDER_KWARGS, applyRenderSize, checkKwargs, checkState, clamp, float32Box, resetBounds, rotatedBox, type Float32Box } from './common.js';
+import { ClassicControlEnv } from './classicEnv.js';
+import { checkDiscreteAction, clamp, float32Box, resetBounds, rotatedBox, type Float32Box } from './common.js';
 
 const DT = 0.2;
 const LINK_LENGTH_1 = 1.0;
@@ -63,7 +63,7 @@ export function wrapAngle(x: number, lo: number, hi: number): number {
   return x;
 }
 
-export class AcrobotEnv extends BaseEnv<Float32Array, number> {
+export class AcrobotEnv extends ClassicControlEnv<number> {
   readonly observationSpace: Float32Box = float32Box([-1, -1, -1, -1, -ACROBOT_MAX_VEL_1, -ACROBOT_MAX_VEL_2], [1, 1, 1, 1, ACROBOT_MAX_VEL_1, ACROBOT_MAX_VEL_2]);
   readonly actionSpace = new Discrete(3);
   override metadata: EnvMetadata = { renderFps: 15, renderModes: ['rgb_array'] };
@@ -71,12 +71,9 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   private readonly s = new Float64Array(4);
   /** k1 … k4 of the RK4 step, four values each. */
   private readonly k = new Float64Array(16);
-  private ready = false;
 
   constructor(kwargs?: EnvKwargs) {
-    super();
-    const k = checkKwargs(NAME, kwargs, RENDER_KWARGS);
-    applyRenderSize(this, NAME, k);
+    super(NAME, STATE_NAMES, kwargs);
   }
 
   reset(opts?: ResetOptions): ResetResult<Float32Array> {
@@ -84,14 +81,13 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     this.reseed(opts);
     // Gymnasium casts the initial state to float32.
     for (let i = 0; i < 4; i++) this.s[i] = Math.fround(this.rng.uniform(low, high));
-    this.ready = true;
-    return { observation: this.observe(), info: {} };
+    return this.started();
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (!this.ready) throw new Error(`${NAME}: call reset() before step()`);
-    if (action !== 0 && action !== 1 && action !== 2) throw new RangeError(`${NAME}: action must be 0, 1 or 2, got ${describeValue(action)}`);
-    const torque = TORQUES[action];
+    this.requireReset();
+    checkDiscreteAction(NAME, action, 3);
+    const torque = TORQUES[action as 0 | 1 | 2];
     const s = this.s;
     const k = this.k;
     const s0 = s[0]!;
@@ -112,7 +108,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     return { observation: this.observe(), reward: terminated ? 0 : -1, terminated, truncated: false, info: {} };
   }
 
-  private observe(): Float32Array {
+  protected observe(): Float32Array {
     const s = this.s;
     const o = new Float32Array(6);
     o[0] = Math.cos(s[0]!);
@@ -124,15 +120,13 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     return o;
   }
 
-  /** [theta1, theta2, dtheta1, dtheta2], Gymnasium's order; setting it lets a trajectory be replayed. */
-  get state(): number[] {
+  /** [theta1, theta2, dtheta1, dtheta2]. */
+  protected readState(): number[] {
     return Array.from(this.s);
   }
 
-  set state(v: ArrayLike<number>) {
-    const checked = checkState(NAME, v, STATE_NAMES);
-    this.s.set(checked);
-    this.ready = true;
+  protected writeState(values: readonly number[]): void {
+    this.s.set(values);
   }
 
   /** Gymnasium's picture: two cyan links hanging from the centre, yellow joints, the goal line one link above the pivot. */

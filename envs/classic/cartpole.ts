@@ -3,12 +3,12 @@
  * constants, Euler integration, termination at |x| > 2.4 or |θ| > 12°, reward 1 a step (also on
  * the failing step), observation [x, ẋ, θ, θ̇] as float32. Dynamics run in float64.
  */
-import { BaseEnv, type EnvMetadata, type ResetOptions, type ResetResult, type StepResult } from '../core.js';
+import type { EnvMetadata, ResetOptions, ResetResult, StepResult } from '../core.js';
 import type { EnvKwargs } from '../registry.js';
 import type { Scene } from '../render/scene.js';
 import { Discrete } from '../spaces/discrete.js';
-import { describeValue } from '../spaces/space.js';
-import { FLOAT32_MAX, RENDER_KWARGS, applyRenderSize, checkKwargs, checkState, float32Box, resetBounds, rotatedBox, type Float32Box } from './common.js';
+import { ClassicControlEnv } from './classicEnv.js';
+import { FLOAT32_MAX, checkDiscreteAction, float32Box, resetBounds, rotatedBox, type Float32Box } from './common.js';
 
 const GRAVITY = 9.8;
 const MASS_CART = 1.0;
@@ -34,7 +34,7 @@ export interface CartPoleKwargs {
   renderHeight?: number;
 }
 
-export class CartPoleEnv extends BaseEnv<Float32Array, number> {
+export class CartPoleEnv extends ClassicControlEnv<number> {
   readonly observationSpace: Float32Box;
   readonly actionSpace = new Discrete(2);
   override metadata: EnvMetadata = { renderFps: 50, renderModes: ['rgb_array'] };
@@ -43,18 +43,15 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   private xDot = 0;
   private theta = 0;
   private thetaDot = 0;
-  private ready = false;
   /** Steps taken after the one that terminated (−1: not terminated yet), as Gymnasium tracks it. */
   private stepsBeyondTerminated = -1;
   private readonly suttonBarto: boolean;
 
   constructor(kwargs?: EnvKwargs & CartPoleKwargs) {
-    super();
-    const k = checkKwargs(NAME, kwargs, ['suttonBartoReward', ...RENDER_KWARGS]);
-    const sb = k.suttonBartoReward ?? false;
+    super(NAME, STATE_NAMES, kwargs, ['suttonBartoReward']);
+    const sb = this.kwargs.suttonBartoReward ?? false;
     if (typeof sb !== 'boolean') throw new TypeError(`${NAME}: kwarg suttonBartoReward must be a boolean`);
     this.suttonBarto = sb;
-    applyRenderSize(this, NAME, k);
     const high = [CARTPOLE_X_THRESHOLD * 2, FLOAT32_MAX, CARTPOLE_THETA_THRESHOLD * 2, FLOAT32_MAX];
     this.observationSpace = float32Box(
       high.map((v) => -v),
@@ -69,14 +66,13 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     this.xDot = this.rng.uniform(low, high);
     this.theta = this.rng.uniform(low, high);
     this.thetaDot = this.rng.uniform(low, high);
-    this.ready = true;
     this.stepsBeyondTerminated = -1;
-    return { observation: this.observe(), info: {} };
+    return this.started();
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (!this.ready) throw new Error(`${NAME}: call reset() before step()`);
-    if (action !== 0 && action !== 1) throw new RangeError(`${NAME}: action must be 0 or 1, got ${describeValue(action)}`);
+    this.requireReset();
+    checkDiscreteAction(NAME, action, 2);
     const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
     const cos = Math.cos(this.theta);
     const sin = Math.sin(this.theta);
@@ -107,7 +103,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     return { observation: this.observe(), reward, terminated, truncated: false, info: {} };
   }
 
-  private observe(): Float32Array {
+  protected observe(): Float32Array {
     const o = new Float32Array(4);
     o[0] = this.x;
     o[1] = this.xDot;
@@ -116,18 +112,16 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     return o;
   }
 
-  /** [x, x_dot, theta, theta_dot] in float64, Gymnasium's order; setting it lets a trajectory be replayed. */
-  get state(): number[] {
+  /** [x, x_dot, theta, theta_dot] in float64. */
+  protected readState(): number[] {
     return [this.x, this.xDot, this.theta, this.thetaDot];
   }
 
-  set state(s: ArrayLike<number>) {
-    const [x, xDot, theta, thetaDot] = checkState(NAME, s, STATE_NAMES);
+  protected writeState([x, xDot, theta, thetaDot]: readonly number[]): void {
     this.x = x!;
     this.xDot = xDot!;
     this.theta = theta!;
     this.thetaDot = thetaDot!;
-    this.ready = true;
     this.stepsBeyondTerminated = -1;
   }
 

@@ -2,7 +2,7 @@
 import type { ResetOptions } from '../core.js';
 import type { EnvKwargs } from '../registry.js';
 import { Box } from '../spaces/box.js';
-import type { Space } from '../spaces/space.js';
+import { describeValue, type Space } from '../spaces/space.js';
 
 /** A float32 Box whose samples and members are typed as Float32Array. */
 export type Float32Box = Box & Space<Float32Array>;
@@ -60,6 +60,22 @@ export function resetBounds(env: string, opts: ResetOptions | undefined, low: nu
 export function toNumber(env: string, key: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${env}: reset option ${key} must be a finite number, got ${String(v)}`);
   return v;
+}
+
+/** Checks a Discrete(n) action (n ≤ 3 here), naming the allowed values in the error. */
+export function checkDiscreteAction(env: string, action: number, n: number): void {
+  if (Number.isInteger(action) && action >= 0 && action < n) return;
+  const allowed = Array.from({ length: n }, (_, i) => String(i));
+  const list = `${allowed.slice(0, -1).join(', ')} or ${allowed[n - 1]}`;
+  throw new RangeError(`${env}: action must be ${list}, got ${describeValue(action)}`);
+}
+
+/** The number in a one-element continuous action (Pendulum's torque, the car's push); throws on anything else. */
+export function scalarAction(env: string, action: ArrayLike<number>): number {
+  const a = action?.[0];
+  if (action?.length !== 1 || typeof a !== 'number' || !Number.isFinite(a))
+    throw new RangeError(`${env}: action must be one finite number in an array, got ${describeValue(action)}`);
+  return a;
 }
 
 /** Checks a state vector for the `state` setter; returns it as plain numbers. */

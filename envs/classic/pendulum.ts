@@ -3,11 +3,11 @@
  * θ = 0 is upright, positive θ counter-clockwise. Reward −(θ² + 0.1·θ̇² + 0.001·u²) with θ
  * normalised to [−π, π); never terminates. Observation [cos θ, sin θ, θ̇] as float32.
  */
-import { BaseEnv, type EnvMetadata, type ResetOptions, type ResetResult, type StepResult } from '../core.js';
+import type { EnvMetadata, ResetOptions, ResetResult, StepResult } from '../core.js';
 import type { EnvKwargs } from '../registry.js';
 import type { Scene, Shape } from '../render/scene.js';
-import { describeValue } from '../spaces/space.js';
-import { RENDER_KWARGS, applyRenderSize, checkKwargs, checkState, clamp, float32Box, numberKwarg, rotatedBox, toNumber, type Float32Box } from './common.js';
+import { ClassicControlEnv } from './classicEnv.js';
+import { clamp, float32Box, numberKwarg, rotatedBox, scalarAction, toNumber, type Float32Box } from './common.js';
 
 export const PENDULUM_MAX_SPEED = 8;
 export const PENDULUM_MAX_TORQUE = 2.0;
@@ -36,7 +36,7 @@ export function angleNormalize(x: number): number {
   return m - Math.PI;
 }
 
-export class PendulumEnv extends BaseEnv<Float32Array, ArrayLike<number>> {
+export class PendulumEnv extends ClassicControlEnv<ArrayLike<number>> {
   readonly observationSpace: Float32Box = float32Box([-1, -1, -PENDULUM_MAX_SPEED], [1, 1, PENDULUM_MAX_SPEED]);
   readonly actionSpace: Float32Box = float32Box(-PENDULUM_MAX_TORQUE, PENDULUM_MAX_TORQUE, [1]);
   override metadata: EnvMetadata = { renderFps: 30, renderModes: ['rgb_array'] };
@@ -46,13 +46,10 @@ export class PendulumEnv extends BaseEnv<Float32Array, ArrayLike<number>> {
   private thetaDot = 0;
   /** The last torque applied, drawn as an arrow; null right after reset. */
   private lastU: number | null = null;
-  private ready = false;
 
   constructor(kwargs?: EnvKwargs & PendulumKwargs) {
-    super();
-    const k = checkKwargs(NAME, kwargs, ['g', ...RENDER_KWARGS]);
-    this.g = numberKwarg(NAME, k, 'g', 10.0);
-    applyRenderSize(this, NAME, k);
+    super(NAME, STATE_NAMES, kwargs, ['g']);
+    this.g = numberKwarg(NAME, this.kwargs, 'g', 10.0);
   }
 
   /** Options `x_init` (θ range, default π) and `y_init` (θ̇ range, default 1), both symmetric, as Gymnasium. */
@@ -64,16 +61,12 @@ export class PendulumEnv extends BaseEnv<Float32Array, ArrayLike<number>> {
     this.theta = this.rng.uniform(-hx, hx);
     this.thetaDot = this.rng.uniform(-hy, hy);
     this.lastU = null;
-    this.ready = true;
-    return { observation: this.observe(), info: {} };
+    return this.started();
   }
 
   step(action: ArrayLike<number>): StepResult<Float32Array> {
-    if (!this.ready) throw new Error(`${NAME}: call reset() before step()`);
-    const a = action?.[0];
-    if (action?.length !== 1 || typeof a !== 'number' || !Number.isFinite(a))
-      throw new RangeError(`${NAME}: action must be one finite number in an array, got ${describeValue(action)}`);
-    const u = clamp(a, -PENDULUM_MAX_TORQUE, PENDULUM_MAX_TORQUE);
+    this.requireReset();
+    const u = clamp(scalarAction(NAME, action), -PENDULUM_MAX_TORQUE, PENDULUM_MAX_TORQUE);
     this.lastU = u;
     const th = this.theta;
     const thDot = this.thetaDot;
@@ -86,7 +79,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, ArrayLike<number>> {
     return { observation: this.observe(), reward: -cost, terminated: false, truncated: false, info: {} };
   }
 
-  private observe(): Float32Array {
+  protected observe(): Float32Array {
     const o = new Float32Array(3);
     o[0] = Math.cos(this.theta);
     o[1] = Math.sin(this.theta);
@@ -94,16 +87,14 @@ export class PendulumEnv extends BaseEnv<Float32Array, ArrayLike<number>> {
     return o;
   }
 
-  /** [theta, theta_dot], Gymnasium's order; setting it lets a trajectory be replayed. */
-  get state(): number[] {
+  /** [theta, theta_dot]. */
+  protected readState(): number[] {
     return [this.theta, this.thetaDot];
   }
 
-  set state(s: ArrayLike<number>) {
-    const [theta, thetaDot] = checkState(NAME, s, STATE_NAMES);
+  protected writeState([theta, thetaDot]: readonly number[]): void {
     this.theta = theta!;
     this.thetaDot = thetaDot!;
-    this.ready = true;
   }
 
   /** Gymnasium's picture: a red rod from the centre, rounded ends, a black axle and an arc arrow for the torque. */

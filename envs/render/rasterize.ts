@@ -37,20 +37,30 @@ export function rasterize(scene: Scene, width?: number, height?: number, out?: U
   checkSize(w, h, 'rasterize');
   checkOut(out, w * h * 3, 'rasterize');
   const data = out ?? new Uint8Array(w * h * 3);
-  const sx = w / scene.width;
-  const sy = h / scene.height;
-  const clip = clipTo(w, h);
   rgb.target(data, w);
   rgb.setColor(scene.background);
   rgb.block(0, 0, w, h);
-  const shapes = scene.shapes;
+  rgb.target(EMPTY, 0);
+  paintShapes(scene.shapes, scene.width, scene.height, data, w, h);
+  return { width: w, height: h, data };
+}
+
+/**
+ * Draws already-checked `shapes` of a sceneWidth × sceneHeight scene over the width × height RGB
+ * bytes in `data`, as `rasterize` does after filling the background. For callers that keep a
+ * pre-drawn background (see StaticLayer).
+ */
+export function paintShapes(shapes: readonly Shape[], sceneWidth: number, sceneHeight: number, data: Uint8Array, width: number, height: number): void {
+  const sx = width / sceneWidth;
+  const sy = height / sceneHeight;
+  const clip = clipTo(width, height);
+  rgb.target(data, width);
   for (let i = 0; i < shapes.length; i++) {
     const s = shapes[i]!;
     rgb.setColor(s.color);
     coverShape(s, sx, sy, clip, rgb);
   }
   rgb.target(EMPTY, 0); // drop the reference to the caller's buffer
-  return { width: w, height: h, data };
 }
 
 /**

@@ -7,13 +7,17 @@
 // @tensorflow/tfjs we depend on (4.22.0); with a mismatched copy the import succeeds but the back end
 // lands on another engine, and we fall through (or, when asked for 'tensorflow', throw).
 //
-// wasm loads its .wasm files from the installed @tensorflow/tfjs-backend-wasm (never the network),
-// picks the SIMD build (threads do not start under Node), and gets pixelgym's kernels (nets/kernels).
+// wasm loads its .wasm files from the installed @tensorflow/tfjs-backend-wasm (never the network) and
+// gets pixelgym's kernels (nets/kernels). With more than one thread it runs the threaded SIMD build
+// (nets/wasmThreaded.ts: XNNPACK splits each conv/matmul over a pthread pool); with one, the plain
+// SIMD build. The thread count is fixed once the back end starts (stopWasmBackend() to change it).
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, sep } from 'node:path';
 import { registerWasmKernels } from './kernels/register.js';
+import { checkWasmThreads, terminateWasmThreads, threadedWasmFactory } from './wasmThreaded.js';
 
 export {
   missingWasmKernels,
@@ -39,6 +43,8 @@ registerWasmKernels();
 // selectBackend() is how wasm gets chosen.
 const wasmFactory = tf.engine().registryFactory['wasm'];
 if (wasmFactory && !initialized('wasm')) wasmFactory.priority = 0;
+/** tfjs's own wasm factory (single-threaded SIMD build in Node). */
+const singleThreadFactory = wasmFactory?.factory;
 
 /** Whether a back end has started (tf.findBackend would start it, so look in the registry). */
 function initialized(name: string): boolean {
@@ -53,14 +59,64 @@ export function wasmBinaryDir(): string {
   return dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + sep;
 }
 
-async function useWasm(): Promise<boolean> {
-  if (!wasmPathsSet && !initialized('wasm')) {
-    // Only before the back end starts: afterwards the module is loaded and the paths are moot.
-    setWasmPaths(wasmBinaryDir());
-    wasmPathsSet = true;
+/**
+ * XNNPACK threads for the wasm back end when none is asked for: PIXELGYM_WASM_THREADS, else
+ * min(2, available cores) (measured: two threads help the conv train step; more than the machine's
+ * cores only adds contention).
+ */
+export function defaultWasmThreads(): number {
+  const env = process.env['PIXELGYM_WASM_THREADS'];
+  if (env !== undefined && env !== '') return checkWasmThreads(Number(env), `PIXELGYM_WASM_THREADS='${env}'`);
+  return Math.min(2, availableParallelism());
+}
+
+/** Threads of the running wasm back end, or null when it has not started. */
+export function wasmThreads(): number | null {
+  return initialized('wasm') ? getThreadsCount() : null;
+}
+
+async function useWasm(threads: number | undefined): Promise<boolean> {
+  if (initialized('wasm')) {
+    const running = getThreadsCount();
+    if (threads !== undefined && threads !== running) {
+      throw new Error(
+        `pixelgym: the wasm back end already runs ${running} thread(s); the thread count is fixed once it ` +
+          `starts (stopWasmBackend() first to start it with ${threads})`,
+      );
+    }
+  } else {
+    const entry = tf.engine().registryFactory['wasm'];
+    if (!entry || !singleThreadFactory) throw new Error('pixelgym: @tensorflow/tfjs-backend-wasm did not register its back end');
+    const count = threads ?? defaultWasmThreads();
+    entry.factory = count === 1 ? singleThreadFactory : threadedWasmFactory(count);
+    if (!wasmPathsSet) {
+      // Only before the back end starts: afterwards the module is loaded and the paths are moot.
+      setWasmPaths(wasmBinaryDir());
+      wasmPathsSet = true;
+    }
   }
   registerWasmKernels();
   return tf.setBackend('wasm');
+}
+
+/**
+ * Disposes the wasm back end and its pthread workers, so that the next selectBackend('wasm') starts it
+ * afresh (e.g. with another thread count). Refuses while tensors live on it: they would die with it.
+ * If wasm was the back end in use, cpu is selected.
+ */
+export async function stopWasmBackend(): Promise<void> {
+  const backend = tf.engine().registry['wasm'];
+  if (backend == null) return;
+  const live = backend.numDataIds();
+  if (live > 0) {
+    throw new Error(`pixelgym: ${live} tensor(s) still live on the wasm back end; dispose them before stopping it`);
+  }
+  const entry = tf.engine().registryFactory['wasm'];
+  const wasActive = tf.getBackend() === 'wasm';
+  tf.removeBackend('wasm');
+  if (entry) tf.registerBackend('wasm', entry.factory, entry.priority);
+  await terminateWasmThreads();
+  if (wasActive) await tf.setBackend('cpu');
 }
 
 async function importNative(): Promise<string | null> {
@@ -89,15 +145,25 @@ function isBackendName(name: string): name is BackendName {
   return (backendNames as readonly string[]).includes(name);
 }
 
+export interface SelectBackendOptions {
+  /** XNNPACK threads when wasm starts (1 = single-threaded build); default defaultWasmThreads(). */
+  wasmThreads?: number;
+}
+
 /**
  * Selects the tfjs back end and returns the one in use ('tensorflow', 'wasm' or 'cpu'). Idempotent;
  * safe to call again (with the same or another name). The default comes from PIXELGYM_BACKEND, else
- * 'auto'.
+ * 'auto'. `options.wasmThreads` applies when wasm starts; asking another count of a running wasm
+ * back end throws.
  */
-export async function selectBackend(name: BackendName = defaultBackendName()): Promise<string> {
+export async function selectBackend(
+  name: BackendName = defaultBackendName(),
+  options: SelectBackendOptions = {},
+): Promise<string> {
   if (!isBackendName(name)) {
     throw new Error(`pixelgym: unknown back end '${String(name)}'; expected one of ${backendNames.join(', ')}`);
   }
+  const threads = options.wasmThreads === undefined ? undefined : checkWasmThreads(options.wasmThreads, 'wasmThreads');
   let ok = false;
   switch (name) {
     case 'tensorflow':
@@ -105,14 +171,14 @@ export async function selectBackend(name: BackendName = defaultBackendName()): P
       ok = true;
       break;
     case 'wasm':
-      ok = await useWasm();
+      ok = await useWasm(threads);
       if (!ok) throw new Error('pixelgym: the wasm back end failed to initialize (see the error logged above)');
       break;
     case 'cpu':
       ok = await tf.setBackend('cpu');
       break;
     case 'auto':
-      ok = (await importNative()) != null || (await useWasm()) || (await tf.setBackend('cpu'));
+      ok = (await importNative()) != null || (await useWasm(threads)) || (await tf.setBackend('cpu'));
       break;
   }
   if (!ok) throw new Error(`pixelgym: could not select the '${name}' back end`);

@@ -3,7 +3,7 @@
 // the input gradient. It multiplies exactly the forward's number of terms, where a forward conv of
 // padded dy also multiplies the padding (stride 1, k 3 on 7x7: 96M multiply-adds instead of 58M).
 import * as tf from '@tensorflow/tfjs';
-import { byteOffset, f32View } from './heap.js';
+import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { withScope, type WasmBackendLike } from './scope.js';
 import { simdKernels } from './simd/module.js';
 
@@ -17,7 +17,7 @@ export function conv2dInputGradCol2im(
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo | null {
   const [kh, kw, c, o] = filter.shape as Shape4;
-  const k = simdKernels(backend.wasm.asm?.memory ?? backend.wasm.wasmMemory);
+  const k = simdKernels(wasmMemoryOf(backend));
   if (!k || c % 4 !== 0) return null;
   const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;

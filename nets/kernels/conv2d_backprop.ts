@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dInputGradCol2im } from './col2im.js';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
-import { byteOffset, f32View } from './heap.js';
+import { byteOffset, f32View, heapBuffer } from './heap.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
 import { depthPlan, filterToDepth, spaceToDepth, stride1Attrs } from './space_to_depth.js';
 
@@ -118,7 +118,7 @@ function interleave(s: KernelScope, parts: tf.TensorInfo, strides: Pair, start: 
   const [sh, sw] = strides;
   const [, qh, qw, depth] = parts.shape as Shape4;
   const out = s.track(s.backend.makeOutput(outShape, 'float32'));
-  const heap = new Float32Array(s.backend.wasm.HEAPU8.buffer);
+  const heap = new Float32Array(heapBuffer(s.backend));
   const src0 = byteOffset(s.backend, parts) / 4;
   const dst0 = byteOffset(s.backend, out) / 4;
   for (let b = 0; b < n; b++) {

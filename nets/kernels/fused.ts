@@ -2,7 +2,7 @@
 // update, the ReLU gradient and the bias gradient (a sum over leading axes). Each runs the SIMD
 // module on the back end's memory, or a JS loop when SIMD is unavailable.
 import * as tf from '@tensorflow/tfjs';
-import { byteOffset, f32View } from './heap.js';
+import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
 import { simdKernels, type SimdKernels } from './simd/module.js';
 
@@ -11,7 +11,7 @@ export const ADAM_KERNEL = 'PixelgymAdamUpdate';
 export const RELU_GRAD_KERNEL = 'PixelgymReluGrad';
 
 function simd(backend: WasmBackendLike): SimdKernels | null {
-  return simdKernels(backend.wasm.asm?.memory ?? backend.wasm.wasmMemory);
+  return simdKernels(wasmMemoryOf(backend));
 }
 
 function count(shape: number[]): number {

@@ -3,7 +3,7 @@
 // element by element; matmul rewrites and the filter gradient lean on transposes, so this is on the
 // hot path. Other permutations fall through to it.
 import type * as tf from '@tensorflow/tfjs';
-import { byteOffset } from './heap.js';
+import { byteOffset, wasmMemoryOf } from './heap.js';
 import type { WasmBackendLike } from './scope.js';
 import { simdKernels } from './simd/module.js';
 
@@ -53,7 +53,7 @@ export function transposePlan(shape: number[], perm: number[]): TransposePlan | 
 export function fastTranspose(backend: WasmBackendLike, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
   if (x.dtype !== 'float32') return null;
   const plan = transposePlan(x.shape, perm);
-  const k = simdKernels(backend.wasm.asm?.memory ?? backend.wasm.wasmMemory);
+  const k = simdKernels(wasmMemoryOf(backend));
   if (!plan || !k) return null;
   const outShape = perm.map((a) => x.shape[a]!);
   if (plan.kind === 'swap') {

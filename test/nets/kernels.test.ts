@@ -2,10 +2,12 @@
 // reference (dilated conv gradients), against naive loops. Small shapes: cpu is slow.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../nets/backend.js';
+import { defaultWasmThreads, selectBackend, wasmThreads } from '../../nets/backend.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelOverrides, wasmKernelsRegistered } from '../../nets/kernels/register.js';
-import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
+import { wasmMemoryOf } from '../../nets/kernels/heap.js';
+import type { WasmBackendLike } from '../../nets/kernels/scope.js';
+import { isSharedMemory, simdKernels, simdModuleBytes } from '../../nets/kernels/simd/module.js';
 import { depthPlan } from '../../nets/kernels/space_to_depth.js';
 import { transposePlan } from '../../nets/kernels/transpose.js';
 
@@ -150,9 +152,22 @@ describe('wasm kernels', () => {
     expect(Array.from(grad())).toEqual(Array.from(withOurs));
   });
 
-  it('the SIMD module is valid WebAssembly', () => {
+  it('the SIMD module is valid WebAssembly, for a plain and a shared memory', () => {
     const api = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
     expect(api.validate(simdModuleBytes())).toBe(true);
+    expect(api.validate(simdModuleBytes(true))).toBe(true);
+  });
+
+  // This file runs on whatever thread count PIXELGYM_WASM_THREADS gives (default 2 on 2 cores, the
+  // threaded build's shared memory); run it with PIXELGYM_WASM_THREADS=1 for the plain SIMD build.
+  it('runs on the default thread count, with our SIMD kernels bound to its memory', async () => {
+    await selectBackend('wasm');
+    const threads = defaultWasmThreads();
+    expect(wasmThreads()).toBe(threads);
+    const memory = wasmMemoryOf(tf.backend() as unknown as WasmBackendLike);
+    expect(memory).toBeDefined();
+    expect(isSharedMemory(memory!)).toBe(threads > 1);
+    expect(simdKernels(memory)).not.toBeNull();
   });
 
   // [batch, size, inC, kernel, outC, stride, pad]

@@ -78,10 +78,18 @@ export interface FuncDef {
   body: number[][];
 }
 
-/** A module importing `env.memory` and exporting `funcs` (no results; all write to memory). */
-export function buildModule(funcs: FuncDef[]): Uint8Array {
+/** The most pages a wasm32 memory can have (4 GiB): emscripten's threaded build declares this maximum. */
+export const maxMemoryPages = 65536;
+
+/**
+ * A module importing `env.memory` and exporting `funcs` (no results; all write to memory). A shared
+ * memory (the threaded tfjs build's) must be imported as shared, which needs a maximum; declaring the
+ * largest possible one matches any shared memory.
+ */
+export function buildModule(funcs: FuncDef[], sharedMemory = false): Uint8Array {
   const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec([])])));
-  const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]));
+  const limits = sharedMemory ? [0x03, ...uleb(1), ...uleb(maxMemoryPages)] : [0x00, ...uleb(1)];
+  const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]]));
   const functions = section(3, vec(funcs.map((_, i) => uleb(i))));
   const exports = section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])));
   const bodies = funcs.map((f) => {

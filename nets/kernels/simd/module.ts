@@ -215,33 +215,43 @@ function transpose(): FuncDef {
   };
 }
 
-let compiled: object | null | undefined;
+/** Compiled modules by memory kind: index 0 plain, 1 shared. null where compiling failed. */
+const compiled: [object | null | undefined, object | null | undefined] = [undefined, undefined];
 
-/** The module's bytes, for tests and validation. */
-export function simdModuleBytes(): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose()]);
+/** The module's bytes, for tests and validation; `sharedMemory` for a threaded build's memory. */
+export function simdModuleBytes(sharedMemory = false): Uint8Array {
+  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose()], sharedMemory);
 }
 
-function compile(): object | null {
-  if (compiled === undefined) {
+function compile(sharedMemory: boolean): object | null {
+  const k = sharedMemory ? 1 : 0;
+  if (compiled[k] === undefined) {
     try {
       if (!wasmApi) throw new Error('no WebAssembly');
-      compiled = new wasmApi.Module(simdModuleBytes());
+      compiled[k] = new wasmApi.Module(simdModuleBytes(sharedMemory));
     } catch {
-      compiled = null; // no wasm SIMD in this runtime: callers use their JS loops
+      compiled[k] = null; // no wasm SIMD (or threads) in this runtime: callers use their JS loops
     }
   }
-  return compiled;
+  return compiled[k];
 }
 
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
 
-/** SIMD kernels bound to `memory`, or null when SIMD or a non-shared memory is unavailable. */
+/** Whether `memory` is shared (the threaded tfjs build's: its buffer is a SharedArrayBuffer). */
+export function isSharedMemory(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * SIMD kernels bound to `memory` (plain or shared), or null when wasm SIMD is unavailable. The kernels
+ * run on the calling thread only; offsets stay valid across memory growth, JS views do not.
+ */
 export function simdKernels(memory: WasmMemory | undefined): SimdKernels | null {
-  if (!memory || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
+  if (!memory) return null;
   const have = instances.get(memory);
   if (have !== undefined) return have;
-  const mod = compile();
+  const mod = compile(isSharedMemory(memory));
   const made = mod && wasmApi ? (new wasmApi.Instance(mod, { env: { memory } }).exports as SimdKernels) : null;
   instances.set(memory, made);
   return made;

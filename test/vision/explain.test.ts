@@ -4,6 +4,7 @@ import { Rng } from '../../envs/rng.js';
 import { selectBackend } from '../../nets/backend.js';
 import {
   activationMaps,
+  attentionMap,
   colorizeMap,
   deepDream,
   embedBatch,
@@ -11,9 +12,12 @@ import {
   gramMatrix,
   guidedBackprop,
   invertFeatures,
+  lastSpatialConvLayer,
   layerGram,
+  liveExplainer,
   maxActivatingPatches,
   nearestNeighbours,
+  normalizeMap,
   occlusionMap,
   overlayMap,
   receptiveField,
@@ -240,6 +244,7 @@ describe('optimizing images (wasm conv net)', () => {
   it('keeps the tensor count stable over repeated explanations', () => {
     const m = smallConv(7);
     const img = positiveImage(11, 21, 21, 3);
+    const live = liveExplainer(m, 'guided');
     const once = () => {
       vanillaSaliency(m, img, 0);
       guidedBackprop(m, img, 2);
@@ -248,11 +253,59 @@ describe('optimizing images (wasm conv net)', () => {
       layerGram(m, 'c1', img);
       visualizeTarget(m, { kind: 'output', index: 0 }, [21, 21, 3], { steps: 2 });
       invertFeatures(m, 'c2', img, { steps: 2 });
+      attentionMap(m, img);
+      live(img.data, null);
     };
     once();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) once();
     expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+});
+
+describe('activation attention', () => {
+  it('a 1×1 identity conv gives the squared image; a deeper layer gives Σ_c a_c² stretched to the input', () => {
+    const input = tf.input({ shape: [4, 5, 1] });
+    const conv = tf.layers.conv2d({ filters: 1, kernelSize: 1, useBias: false, name: 'id' });
+    const out = tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(conv.apply(input) as tf.SymbolicTensor)) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    conv.setWeights([tf.ones([1, 1, 1, 1])]);
+    const img = positiveImage(5, 4, 5, 1);
+    const a = attentionMap(m, img);
+    expect([a.width, a.height]).toEqual([5, 4]);
+    a.data.forEach((v, i) => expect(v).toBeCloseTo(img.data[i]! ** 2, 5));
+    m.dispose();
+
+    const s = smallConv(3);
+    expect(lastSpatialConvLayer(s)).toBe('c2');
+    const x = positiveImage(9, 21, 21, 3);
+    const maps = activationMaps(s, 'c2', x); // 6 maps of 8×8
+    const att = attentionMap(s, x);
+    expect([att.width, att.height]).toEqual([21, 21]);
+    for (const [y, xx] of [[0, 0], [10, 13], [20, 20]] as const) {
+      const cy = Math.floor((y * 8) / 21);
+      const cx = Math.floor((xx * 8) / 21);
+      const want = maps.reduce((acc, mp) => acc + mp.data[cy * 8 + cx]! ** 2, 0);
+      expect(att.data[y * 21 + xx]!).toBeCloseTo(want, 4);
+    }
+    expect(() => attentionMap(s, x, { power: 0 })).toThrow(/power/);
+    expect(() => attentionMap(handModel(), positiveImage(1))).toThrow(/no conv layer/);
+    s.dispose();
+  });
+
+  it("liveExplainer explains the given target, or the model's largest output when none is given", () => {
+    const m = smallConv(4);
+    const img = positiveImage(12, 21, 21, 3);
+    const live = liveExplainer(m, 'saliency');
+    const logits = tf.tidy(() => (m.predict(tf.tensor4d(img.data, [1, 21, 21, 3])) as tf.Tensor).dataSync());
+    const best = logits.indexOf(Math.max(...logits));
+    const other = (best + 1) % 3;
+    expect(Array.from(live(img.data, null).data)).toEqual(Array.from(normalizeMap(vanillaSaliency(m, img, best)).data));
+    expect(Array.from(live(img.data, other).data)).toEqual(Array.from(normalizeMap(vanillaSaliency(m, img, other)).data));
+    expect(() => live(img.data.subarray(1), 0)).toThrow(/values for shape/);
+    expect(() => liveExplainer(m, 'filters' as 'saliency')).toThrow(/method/);
+    expect(() => liveExplainer(handModel(), 'saliency')).not.toThrow();
     m.dispose();
   });
 });
@@ -303,4 +356,85 @@ describe('pixelgym explain (saved DQN agent on Catch)', () => {
     expect(PNG.sync.read(readFileSync(f[0]!)).width).toBe(3 * 3 * 8 + 2); // 8 one-channel 3×3 filters at ×8 in 3 columns, 1-pixel gaps
     await expect(runExplain(join(dir, 'agent'), { method: 'nope' as 'saliency' })).rejects.toThrow(/--method/);
   }, 60_000);
+});
+
+describe('pixelgym explain for policy agents (a2c, reinforce on Catch pixels)', () => {
+  const catchPixels = { grayscale: true, resize: [20, 10], frameSkip: 1, frameStack: 1, clipReward: false };
+  const smallCnn = { type: 'smallCnn', filters: [4], kernelSizes: [2], strides: [2], hidden: 16 };
+
+  it.each([
+    ['a2c', { numEnvs: 2, nSteps: 5 }],
+    ['reinforce', {}],
+  ] as const)('%s: the logits model matches the agent, and explain writes its saliency frames', async (algo, extra) => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { PNG } = await import('pngjs');
+    const { train } = await import('../../agents/index.js');
+    const { agentModel, runExplain } = await import('../../play/commands/explain.js');
+    const { loadRun } = await import('../../play/commands/eval.js');
+    const dir = mkdtempSync(join(tmpdir(), `pixelgym-explain-${algo}-`));
+    const r = await train({
+      algo,
+      env: 'Catch-v0',
+      config: { ...extra, network: smallCnn, preprocess: catchPixels, optimizer: { type: 'adam', learningRate: 1e-3 } },
+      totalSteps: 60,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      seed: 2,
+      out: dir,
+      backend: 'wasm',
+    });
+    r.agent.dispose?.();
+
+    const run = await loadRun(dir);
+    const env = await run.makeEnv();
+    try {
+      const model = agentModel(run.agent);
+      expect(agentModel(run.agent)).toBe(model); // cached: no new graph per call
+      expect(model.inputs[0]!.shape.slice(1)).toEqual(env.observationSpace.shape);
+      expect(model.outputs[0]!.shape[1]).toBe(3);
+      // The derived model is the agent's policy: its softmax is the agent's own probabilities.
+      const explainer = run.agent as unknown as { explain(o: unknown): { action: number; probs: Float32Array } };
+      let obs = env.reset({ seed: 4 }).observation as Uint8Array;
+      const before = tf.memory().numTensors;
+      for (let t = 0; t < 3; t++) {
+        const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor(obs, [1, ...env.observationSpace.shape])) as tf.Tensor).dataSync());
+        const ex = explainer.explain(obs);
+        Array.from(ex.probs).forEach((p, i) => expect(probs[i]!).toBeCloseTo(p, 5));
+        // Its saliency is non-zero (the gradient reaches the pixels through the policy head only).
+        const sal = vanillaSaliency(model, { data: obs, shape: env.observationSpace.shape as [number, number, number] }, ex.action);
+        expect(Math.max(...sal.data)).toBeGreaterThan(0);
+        obs = env.step(ex.action).observation as Uint8Array;
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      env.close();
+      run.agent.dispose?.();
+    }
+
+    const files = await runExplain(dir, { method: 'saliency', maxSteps: 3, out: join(dir, 'maps') });
+    expect(files).toHaveLength(3);
+    expect(PNG.sync.read(readFileSync(files[0]!)).width).toBeGreaterThanOrEqual(84);
+    const att = await runExplain(dir, { method: 'attention', maxSteps: 2, out: join(dir, 'att') });
+    expect(att).toHaveLength(2);
+  }, 120_000);
+
+  it('refuses recurrent and Gaussian policies with a clear error', async () => {
+    const { make } = await import('../../envs/index.js');
+    const { A2cAgent, applyPreprocess } = await import('../../agents/index.js');
+    const { agentModel } = await import('../../play/commands/explain.js');
+    const env = applyPreprocess(make('Catch-v0'), catchPixels as never);
+    const spaces = { observationSpace: env.observationSpace, actionSpace: env.actionSpace, id: 'Catch-v0' };
+    const recurrent = new A2cAgent(spaces, { numEnvs: 1, network: smallCnn as never, sharedEncoder: true, recurrent: { kind: 'gru', units: 8 } }, 0);
+    expect(() => agentModel(recurrent)).toThrow(/recurrent \(gru\).*hidden state/);
+    recurrent.dispose();
+    const pendulum = make('Pendulum-v1');
+    const gaussian = new A2cAgent({ observationSpace: pendulum.observationSpace, actionSpace: pendulum.actionSpace, id: 'Pendulum-v1' }, { numEnvs: 1 }, 0);
+    expect(() => agentModel(gaussian)).toThrow(/Gaussian policy/);
+    gaussian.dispose();
+    expect(() => agentModel({ algo: 'qlearning', act: () => 0, save: async () => {}, load: async () => {} })).toThrow(/supported: dqn, a2c, reinforce/);
+    env.close();
+    pendulum.close();
+  });
 });

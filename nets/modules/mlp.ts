@@ -1,5 +1,6 @@
 // Multi-layer perceptron: affine layers with a nonlinearity between them (cs231n ch. 4).
 import type * as tf from '@tensorflow/tfjs';
+import { fuseDenseStacks } from '../kernels/dense_stack_model.js';
 import { checkActivation, compose, denseBlock, toModel } from './layers.js';
 import { seedStream } from './seeds.js';
 import type { Activation, Block, Init } from './types.js';
@@ -26,6 +27,13 @@ export interface MlpBlockConfig {
 export interface MlpConfig extends MlpBlockConfig {
   /** Length of the flat input vector. */
   inputSize: number;
+  /**
+   * Run the dense layers as one fused kernel (forward and gradient): 'wasm' (the default) on the wasm
+   * back end only, true on wasm and cpu, false never. The layers, weights and saved model are the same
+   * either way; outputs agree with the plain layers to float32 rounding, not bit for bit, so by default
+   * cpu (where tests compare models bit for bit) keeps the plain layers.
+   */
+  fused?: boolean | 'wasm';
 }
 
 /** The MLP as a composable block over a [batch, features] input. */
@@ -55,5 +63,9 @@ export function mlp(config: MlpConfig): tf.LayersModel {
   if (!Number.isInteger(config.inputSize) || config.inputSize <= 0) {
     throw new Error(`mlp: inputSize must be a positive integer, got ${config.inputSize}`);
   }
-  return toModel([config.inputSize], mlpBlock(config), 'mlp');
+  const model = toModel([config.inputSize], mlpBlock(config), 'mlp');
+  const fused = config.fused ?? 'wasm';
+  if (fused !== true && fused !== false && fused !== 'wasm') throw new Error(`mlp: fused must be true, false or 'wasm', got ${String(fused)}`);
+  if (fused === false) return model;
+  return fuseDenseStacks(model, { backends: fused === 'wasm' ? ['wasm'] : ['wasm', 'cpu'] });
 }

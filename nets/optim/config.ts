@@ -48,8 +48,9 @@ export interface AdamConfig {
   /** Default 1e-8. */
   epsilon?: number;
   /**
-   * One SIMD kernel per variable on wasm instead of ~14 (same arithmetic, same state layout as
-   * tf.train.adam; elsewhere it runs as plain ops). Default true; false gives tf.train.adam.
+   * Few kernels instead of ~14 per variable (same arithmetic, same state layout as tf.train.adam): one
+   * kernel for all variables of a small net on wasm and cpu, else one SIMD kernel per variable on wasm;
+   * elsewhere plain ops. Default true; false gives tf.train.adam.
    */
   fused?: boolean;
 }

@@ -1,8 +1,10 @@
-// Adam with tf.train.adam's arithmetic and state layout, but one kernel per variable on wasm (a SIMD
-// pass over p, m, v, g) instead of ~14 elementwise kernels. Elsewhere it runs the same formula as
-// plain ops. State (getWeights/setWeights) is interchangeable with tf.train.adam's.
+// Adam with tf.train.adam's arithmetic and state layout, but few kernels: on wasm and cpu one kernel for
+// all variables of a small net (multi_adam.ts), else one per variable on wasm (a SIMD pass over p, m, v,
+// g) instead of ~14 elementwise kernels; elsewhere the same formula as plain ops. State
+// (getWeights/setWeights) is interchangeable with tf.train.adam's.
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_KERNEL } from '../kernels/fused.js';
+import { MULTI_ADAM_KERNEL, multiAdamAvailable, registerMultiAdamKernel, type MultiAdamAttrs } from './multi_adam.js';
 import { SlotOptimizer, type NamedTensor } from './slots.js';
 
 const f32 = Math.fround;
@@ -23,6 +25,7 @@ export class FusedAdamOptimizer extends SlotOptimizer {
     readonly epsilon = 1e-8,
   ) {
     super(['m', 'v']);
+    registerMultiAdamKernel();
     this.accBeta1 = f32(beta1);
     this.accBeta2 = f32(beta2);
   }
@@ -31,6 +34,10 @@ export class FusedAdamOptimizer extends SlotOptimizer {
     const entries = SlotOptimizer.entries(variableGradients);
     const oneMinusAccBeta1 = f32(1 - this.accBeta1);
     const oneMinusAccBeta2 = f32(1 - this.accBeta2);
+    if (this.applyAllAtOnce(entries, oneMinusAccBeta1, oneMinusAccBeta2)) {
+      this.advance();
+      return;
+    }
     const fused = tf.getKernel(ADAM_KERNEL, tf.getBackend()) != null;
     entries.forEach(([name, grad], i) => {
       const value = tf.engine().registeredVariables[name];
@@ -61,9 +68,53 @@ export class FusedAdamOptimizer extends SlotOptimizer {
         v.assign(next[2]);
       });
     });
+    this.advance();
+  }
+
+  private advance(): void {
     this.accBeta1 = f32(this.accBeta1 * f32(this.beta1));
     this.accBeta2 = f32(this.accBeta2 * f32(this.beta2));
     this.incrementIterations();
+  }
+
+  /**
+   * One kernel for every variable, when all have float32 gradients and the net is small; false (and
+   * nothing done) otherwise. Unknown variable names throw before any update.
+   */
+  private applyAllAtOnce(entries: Array<[string, tf.Tensor | undefined]>, oneMinusAccBeta1: number, oneMinusAccBeta2: number): boolean {
+    const grads = entries.map(([, g]) => g);
+    if (grads.some((g) => g == null) || !multiAdamAvailable(grads as tf.Tensor[])) return false;
+    const values = entries.map(([name]) => {
+      const value = tf.engine().registeredVariables[name];
+      if (!value) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);
+      return value;
+    });
+    const inputs: tf.NamedTensorMap = {};
+    const slots = entries.map(([name, grad], i) => {
+      const value = values[i]!;
+      const m = this.slot(0, i, name, value);
+      const v = this.slot(1, i, name, value);
+      Object.assign(inputs, { [`p${i}`]: value, [`m${i}`]: m, [`v${i}`]: v, [`g${i}`]: grad! });
+      return { value, m, v };
+    });
+    const attrs: MultiAdamAttrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      learningRate: this.learningRate,
+      oneMinusAccBeta1,
+      oneMinusAccBeta2,
+      count: entries.length,
+    };
+    tf.tidy(() => {
+      const next = tf.engine().runKernel(MULTI_ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      slots.forEach((s, i) => {
+        s.value.assign(next[3 * i]!);
+        s.m.assign(next[3 * i + 1]!);
+        s.v.assign(next[3 * i + 2]!);
+      });
+    });
+    return true;
   }
 
   /** tf.train.adam's formula, op by op in its order, for back ends without the fused kernel. */

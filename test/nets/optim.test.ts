@@ -14,6 +14,7 @@ import {
   setOptimizerState,
   type OptimizerConfig,
 } from '../../nets/optim.js';
+import { MULTI_ADAM_KERNEL, MULTI_ADAM_MAX_PARAMS } from '../../nets/optim/multi_adam.js';
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -120,7 +121,7 @@ describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
     expect(maxRelDiff(ours, train(() => tf.train.sgd(0), 1))).toBeGreaterThan(1e-2);
   });
 
-  it('fused Adam uses the one-pass kernel on wasm only', async () => {
+  it('fused Adam updates a small net in one kernel on wasm and cpu', async () => {
     await selectBackend(backend);
     const p = problem(5);
     const opt = makeOptimizer({ type: 'adam', learningRate: 0.01 });
@@ -128,15 +129,46 @@ describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
       step(opt, p);
     });
     const names = kernels.map((k) => k.name);
-    if (backend === 'wasm') {
-      expect(names.filter((n) => n === 'PixelgymAdamUpdate')).toHaveLength(shapes.length);
-      expect(names).not.toContain('Sqrt');
-    } else {
-      expect(names).not.toContain('PixelgymAdamUpdate');
-      expect(names).toContain('Sqrt');
-    }
+    expect(names.filter((n) => n === MULTI_ADAM_KERNEL)).toHaveLength(1);
+    expect(names).not.toContain('PixelgymAdamUpdate');
+    expect(names).not.toContain('Sqrt');
     opt.dispose();
     p.dispose();
+  });
+
+  it('fused Adam falls back per variable for big nets and missing gradients, still matching tf.train.adam', async () => {
+    await selectBackend(backend);
+    const big = tf.variable(tf.tensor(values(MULTI_ADAM_MAX_PARAMS + 3, 41), [MULTI_ADAM_MAX_PARAMS + 3]));
+    const small = tf.variable(tf.tensor(values(6, 42), [2, 3]));
+    const unused = tf.variable(tf.tensor(values(3, 43), [3]));
+    const start = [big, small, unused].map((v) => v.dataSync().slice());
+    const loss = (): tf.Scalar => tf.tidy(() => tf.add(tf.sum(tf.square(big)), tf.sum(tf.pow(small, 4))) as tf.Scalar);
+    const run = (opt: tf.Optimizer): number[][] => {
+      [big, small, unused].forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape)));
+      for (let i = 0; i < 3; i++) {
+        const { value, grads } = tf.variableGrads(loss, [big, small]);
+        // An entry without a gradient (as tfjs passes for unused variables) keeps the per-variable path.
+        const entries = Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+        opt.applyGradients(i === 0 ? [...entries, { name: unused.name, tensor: null as unknown as tf.Tensor }] : entries);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      opt.dispose();
+      return [big, small, unused].map((v) => Array.from(v.dataSync()));
+    };
+    const ours = makeOptimizer({ type: 'adam', learningRate: 0.01 });
+    const { kernels } = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(loss, [big, small]);
+      ours.applyGradients(grads);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    expect(kernels.map((k) => k.name)).not.toContain(MULTI_ADAM_KERNEL);
+    ours.dispose();
+    const a = run(makeOptimizer({ type: 'adam', learningRate: 0.01 }));
+    const b = run(tf.train.adam(0.01, 0.9, 0.999, 1e-8));
+    expect(maxRelDiff(a.flat(), b.flat())).toBeLessThan(1e-5);
+    expect(a[2]).toEqual(Array.from(start[2]!)); // no gradient, no change
+    expect(maxRelDiff(a[1]!, Array.from(start[1]!))).toBeGreaterThan(1e-3);
+    tf.dispose([big, small, unused]);
   });
 
   it('plain RMSProp follows tf.train.rmsprop', async () => {

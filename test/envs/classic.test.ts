@@ -3,8 +3,10 @@ import '../../envs/classic/register.js';
 import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv } from '../../envs/classic/index.js';
 import type { Env } from '../../envs/core.js';
 import { make, spec } from '../../envs/registry.js';
-import { rasterizeLabels } from '../../envs/render/rasterize.js';
-import { Rng } from '../../envs/rng.js';
+import { rasterize, rasterizeLabels } from '../../envs/render/rasterize.js';
+import type { Scene } from '../../envs/render/scene.js';
+import { Rng, seededRng } from '../../envs/rng.js';
+import { Discrete } from '../../envs/spaces/discrete.js';
 import type { Space } from '../../envs/spaces/space.js';
 
 type StatefulEnv = { state: number[] };
@@ -410,5 +412,211 @@ describe('all classic envs', () => {
     }
     expect(new CartPoleEnv().keysToAction()).toEqual({ ArrowLeft: 0, ArrowRight: 1 });
     expect(new MountainCarEnv().keysToAction()).toMatchObject({ ArrowLeft: 0, '': 1, ArrowRight: 2 });
+  });
+});
+
+describe('seeded trajectories follow the documented equations', () => {
+  // Each env against a reference written out again here from its header's equations: the same
+  // seed gives the same first state (drawn from envs/rng.ts in the documented order and ranges),
+  // and the same actions give the same observations, rewards and episode ends, bit for bit.
+  const clip = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
+  const f32 = (xs: number[]) => xs.map(Math.fround);
+
+  interface Reference {
+    reset(rng: Rng): number[]; // state
+    step(s: number[], a: number): { s: number[]; reward: number; terminated: boolean };
+    observe(s: number[]): number[];
+  }
+
+  const cartPole: Reference = {
+    reset: (rng) => [0, 1, 2, 3].map(() => rng.uniform(-0.05, 0.05)),
+    step([x, xd, th, thd], a) {
+      const [mc, mp, l, g, tau] = [1.0, 0.1, 0.5, 9.8, 0.02];
+      const force = a === 1 ? 10 : -10;
+      const temp = (force + mp * l * thd! * thd! * Math.sin(th!)) / (mc + mp);
+      const thAcc = (g * Math.sin(th!) - Math.cos(th!) * temp) / (l * (4 / 3 - (mp * Math.cos(th!) * Math.cos(th!)) / (mc + mp)));
+      const xAcc = temp - (mp * l * thAcc * Math.cos(th!)) / (mc + mp);
+      const s = [x! + tau * xd!, xd! + tau * xAcc, th! + tau * thd!, thd! + tau * thAcc];
+      const limit = (12 * 2 * Math.PI) / 360;
+      return { s, reward: 1, terminated: Math.abs(s[0]!) > 2.4 || Math.abs(s[2]!) > limit };
+    },
+    observe: f32,
+  };
+
+  const carTrack = (p: number, v: number, goal: number) => {
+    const position = clip(p + v, -1.2, 0.6);
+    const velocity = position === -1.2 && v < 0 ? 0 : v;
+    return { position, velocity, atFlag: position >= goal && velocity >= 0 };
+  };
+  const mountainCar: Reference = {
+    reset: (rng) => [rng.uniform(-0.6, -0.4), 0],
+    step([p, v], a) {
+      const t = carTrack(p!, clip(v! + (a - 1) * 0.001 - 0.0025 * Math.cos(3 * p!), -0.07, 0.07), 0.5);
+      return { s: [t.position, t.velocity], reward: -1, terminated: t.atFlag };
+    },
+    observe: f32,
+  };
+  const mountainCarContinuous: Reference = {
+    reset: mountainCar.reset,
+    step([p, v], a) {
+      const t = carTrack(p!, clip(v! + clip(a, -1, 1) * 0.0015 - 0.0025 * Math.cos(3 * p!), -0.07, 0.07), 0.45);
+      return { s: f32([t.position, t.velocity]), reward: (t.atFlag ? 100 : 0) - a * a * 0.1, terminated: t.atFlag };
+    },
+    observe: f32,
+  };
+
+  const pendulum: Reference = {
+    reset: (rng) => [rng.uniform(-Math.PI, Math.PI), rng.uniform(-1, 1)],
+    step([th, thd], a) {
+      const u = clip(a, -2, 2);
+      // Python's floored float modulo: fmod, then shifted by the period when the signs differ.
+      let m = (th! + Math.PI) % (2 * Math.PI);
+      if (m < 0) m += 2 * Math.PI;
+      const n = m - Math.PI;
+      const cost = n * n + 0.1 * thd! * thd! + 0.001 * u * u;
+      const newThd = clip(thd! + ((3 * 10) / 2 * Math.sin(th!) + 3 * u) * 0.05, -8, 8);
+      return { s: [th! + newThd * 0.05, newThd], reward: -cost, terminated: false };
+    },
+    observe: ([th, thd]) => f32([Math.cos(th!), Math.sin(th!), thd!]),
+  };
+
+  /** Steps env and reference side by side; returns how many episodes ended. */
+  function compare(build: () => Env, ref: Reference, action: (rng: Rng) => number, seed: number, steps: number): number {
+    const env = build();
+    const stateOf = () => (env as unknown as StatefulEnv).state;
+    const refRng = seededRng(seed).rng;
+    const actions = new Rng(seed + 1);
+    let s = ref.reset(refRng);
+    let obs = env.reset({ seed }).observation as Float32Array;
+    let episodes = 0;
+    for (let t = 0; t < steps; t++) {
+      expect(stateOf()).toEqual(s);
+      expect(Array.from(obs)).toEqual(ref.observe(s));
+      const a = action(actions);
+      const got = env.step(env.actionSpace instanceof Discrete ? a : Float32Array.of(a));
+      const want = ref.step(s, Math.fround(a));
+      expect(got.reward).toBe(want.reward);
+      expect(got.terminated).toBe(want.terminated);
+      s = want.s;
+      obs = got.observation as Float32Array;
+      if (want.terminated) {
+        s = ref.reset(refRng);
+        obs = env.reset().observation as Float32Array;
+        episodes++;
+      }
+    }
+    expect(stateOf()).toEqual(s);
+    return episodes;
+  }
+
+  it('CartPole', () => {
+    for (const seed of [0, 3, 987654321]) expect(compare(() => new CartPoleEnv() as unknown as Env, cartPole, (r) => r.int(2), seed, 400)).toBeGreaterThan(3);
+  });
+
+  it('MountainCar and MountainCarContinuous (pushing with the velocity, so the flag is reached)', () => {
+    for (const seed of [0, 3, 987654321]) {
+      // Push in the direction of motion (a bang-bang policy that reaches the flag in ~100 steps),
+      // with random steps mixed in; the policy reads the reference's state, not the env's.
+      let v = 0;
+      const discrete = (r: Rng) => (r.random() < 0.2 ? r.int(3) : v >= 0 ? 2 : 0);
+      const continuous = (r: Rng) => (r.random() < 0.2 ? r.uniform(-1.5, 1.5) : v >= 0 ? 1 : -1);
+      const track = (ref: Reference): Reference => ({
+        ...ref,
+        step: (s, a) => {
+          const out = ref.step(s, a);
+          v = out.s[1]!;
+          return out;
+        },
+      });
+      expect(compare(() => new MountainCarEnv() as unknown as Env, track(mountainCar), discrete, seed, 600)).toBeGreaterThan(1);
+      v = 0;
+      expect(compare(() => new MountainCarContinuousEnv() as unknown as Env, track(mountainCarContinuous), continuous, seed, 600)).toBeGreaterThan(1);
+    }
+  });
+
+  it('Pendulum', () => {
+    for (const seed of [0, 3, 987654321]) compare(() => new PendulumEnv() as unknown as Env, pendulum, (r) => r.uniform(-2.5, 2.5), seed, 300);
+  });
+});
+
+describe('MountainCar rendering', () => {
+  // Gymnasium's scale = screen_width / (max_position − min_position), positions measured from min_position.
+  const SCALE = 600 / (0.6 - -1.2);
+  const hill = (x: number) => Math.sin(3 * x) * 0.45 + 0.55;
+
+  it('the scene is Gymnasium’s picture: a 100-point hill, the car tilted by cos(3p), the flag at the goal', () => {
+    for (const env of [new MountainCarEnv(), new MountainCarContinuousEnv()]) {
+      env.state = [-0.3, 0.01];
+      const scene = env.scene();
+      expect([scene.width, scene.height, scene.background]).toEqual([600, 400, 0xffffff]);
+      const hillLines = scene.shapes.filter((s) => s.kind === 'hill');
+      expect(hillLines.length).toBe(99);
+      expect(scene.shapes.slice(0, 99)).toEqual(hillLines); // drawn first, under everything
+      hillLines.forEach((s, i) => {
+        if (s.type !== 'line') throw new Error('hill segments are lines');
+        const x1 = -1.2 + (1.8 * i) / 99;
+        const x2 = -1.2 + (1.8 * (i + 1)) / 99;
+        expect(s.x1).toBeCloseTo((x1 - -1.2) * SCALE, 9);
+        expect(s.y1).toBeCloseTo(400 - hill(x1) * SCALE, 9);
+        expect(s.x2).toBeCloseTo((x2 - -1.2) * SCALE, 9);
+        expect(s.y2).toBeCloseTo(400 - hill(x2) * SCALE, 9);
+      });
+      expect(scene.shapes.slice(99).map((s) => s.kind)).toEqual(['car', 'wheel', 'wheel', 'flagpole', 'flag']);
+      const car = scene.shapes[99]!;
+      if (car.type !== 'polygon') throw new Error('the car is a polygon');
+      // Bottom-left corner (−20, 0) of the car box, rotated by cos(3p) and lifted 10 above the hill.
+      const angle = Math.cos(3 * -0.3);
+      const tx = (-0.3 - -1.2) * SCALE;
+      const ty = 10 + hill(-0.3) * SCALE;
+      expect(car.points[0]).toBeCloseTo(tx - 20 * Math.cos(angle), 9);
+      expect(car.points[1]).toBeCloseTo(400 - (ty - 20 * Math.sin(angle)), 9);
+      const pole = scene.shapes[102]!;
+      if (pole.type !== 'line') throw new Error('the flagpole is a line');
+      expect(pole.x1).toBe(Math.trunc((env.goalPosition - -1.2) * SCALE) + 0.5);
+    }
+  });
+
+  it('render() and renderInto() give the bytes of rasterizing scene() (the generic renderer), at 84×84, 600×400 and odd sizes', () => {
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+    const rng = new Rng(8);
+    for (const [w, h] of [[84, 84], [600, 400], [160, 120], [37, 91]] as const) {
+      const envs = [new MountainCarEnv({ renderWidth: w, renderHeight: h }), new MountainCarContinuousEnv({ renderWidth: w, renderHeight: h })];
+      for (const env of envs) {
+        const out = new Uint8Array(w * h * 3);
+        // The ends of the track, the valley floor, the flag, and random states.
+        const positions = [-1.2, 0.6, -Math.PI / 6, env.goalPosition, ...Array.from({ length: 12 }, () => rng.uniform(-1.2, 0.6))];
+        for (const p of positions) {
+          env.state = [p, rng.uniform(-0.07, 0.07)];
+          const expected = rasterize(env.scene(), w, h).data;
+          const f = env.render()!;
+          expect([f.width, f.height]).toEqual([w, h]);
+          expect(same(f.data, expected)).toBe(true);
+          expect(env.renderInto(out)!.data).toBe(out);
+          expect(same(out, expected)).toBe(true);
+        }
+      }
+    }
+    // Default size, and renderInto at a size other than the env's (the cache keeps several).
+    const env = new MountainCarEnv();
+    env.reset({ seed: 4 });
+    expect(same(env.render()!.data, rasterize(env.scene()).data)).toBe(true);
+    const small = new Uint8Array(50 * 30 * 3);
+    expect(same(env.renderInto(small, 50, 30)!.data, rasterize(env.scene(), 50, 30).data)).toBe(true);
+    expect(() => env.renderInto(small, 51, 30)).toThrow(/needs/);
+  });
+
+  it('a subclass that draws its own scene renders that scene', () => {
+    class NightCar extends MountainCarEnv {
+      override scene(): Scene {
+        return { ...super.scene(), background: 0x000022 };
+      }
+    }
+    const env = new NightCar({ renderWidth: 84, renderHeight: 84 });
+    env.reset({ seed: 1 });
+    const f = env.render()!;
+    expect(Buffer.from(f.data).equals(Buffer.from(rasterize(env.scene(), 84, 84).data))).toBe(true);
+    expect(Array.from(f.data.subarray(0, 3))).toEqual([0, 0, 0x22]);
+    const out = new Uint8Array(84 * 84 * 3);
+    expect(Array.from(env.renderInto(out)!.data.subarray(0, 3))).toEqual([0, 0, 0x22]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rasterize, rasterizeLabels, shapeBounds } from '../../envs/render/rasterize.js';
 import type { Frame, Scene, Shape } from '../../envs/render/scene.js';
+import { StaticLayer } from '../../envs/render/staticLayer.js';
 import { Rng } from '../../envs/rng.js';
 
 const BG = 0x102030;
@@ -335,5 +336,73 @@ describe('rasterize: buffers, determinism, bad input', () => {
     expect(out.every((v) => v === 5)).toBe(true);
     expect(() => rasterizeLabels(sc, 30, 20, Array.from({ length: 256 }, (_, i) => `k${i}`))).toThrow(/255/);
     expect(() => shapeBounds(sc.shapes[0]!, 0, 1)).toThrow(/scale/);
+  });
+});
+
+describe('StaticLayer', () => {
+  /** A random shape of each type inside a w × h scene. */
+  function randomShape(rng: Rng, w: number, h: number, i: number): Shape {
+    const color = (0x1f3c5a * (i + 1)) & 0xffffff;
+    switch (i % 4) {
+      case 0:
+        return { type: 'rect', x: rng.uniform(-5, w), y: rng.uniform(-5, h), w: rng.uniform(1, w / 3), h: rng.uniform(1, h / 3), color, kind: 'r' };
+      case 1:
+        return { type: 'circle', x: rng.uniform(0, w), y: rng.uniform(0, h), r: rng.uniform(0.5, w / 5), color, kind: 'c' };
+      case 2:
+        return { type: 'line', x1: rng.uniform(0, w), y1: rng.uniform(0, h), x2: rng.uniform(0, w), y2: rng.uniform(0, h), width: rng.uniform(0.2, 4), color };
+      default:
+        return { type: 'polygon', points: Array.from({ length: 10 }, (_, k) => rng.uniform(0, k % 2 ? h : w)), color, kind: 'p' };
+    }
+  }
+
+  it('draws moving shapes over the cached layer: the same bytes as rasterizing everything, at any scale', () => {
+    const rng = new Rng(21);
+    const still = Array.from({ length: 30 }, (_, i) => randomShape(rng, 60, 40, i));
+    const layer = new StaticLayer(scene(60, 40, still));
+    // More sizes than the cache keeps, then the first ones again (evicted and rebuilt).
+    const sizes = [[84, 84], [60, 40], [600, 400], [37, 91], [7, 5], [120, 80], [84, 84], [60, 40]] as const;
+    for (const [w, h] of sizes) {
+      for (let f = 0; f < 4; f++) {
+        const moving = Array.from({ length: 5 }, (_, i) => randomShape(rng, 60, 40, i + f));
+        const expected = rasterize(scene(60, 40, [...still, ...moving]), w, h).data;
+        const got = layer.render(moving, w, h);
+        expect([got.width, got.height]).toEqual([w, h]);
+        expect(Buffer.from(got.data).equals(Buffer.from(expected))).toBe(true);
+        const out = new Uint8Array(w * h * 3).fill(3);
+        expect(layer.render(moving, w, h, out).data).toBe(out);
+        expect(Buffer.from(out).equals(Buffer.from(expected))).toBe(true);
+      }
+    }
+    // Default size is the scene's; with nothing moving it is the layer alone.
+    expect(Buffer.from(layer.render([]).data).equals(Buffer.from(rasterize(scene(60, 40, still)).data))).toBe(true);
+  });
+
+  it('keeps its own copy: editing the shapes it was built from changes nothing', () => {
+    const poly: Shape = { type: 'polygon', points: [1, 1, 9, 1, 5, 8], color: 0xff0000 };
+    const rect: Shape = { type: 'rect', x: 0, y: 0, w: 3, h: 3, color: 0x00ff00 };
+    const shapes = [poly, rect];
+    const layer = new StaticLayer(scene(10, 10, shapes));
+    const before = rasterize(scene(10, 10, [poly, rect]), 20, 20).data;
+    poly.points[0] = 8;
+    rect.color = 0x0000ff;
+    shapes.push({ type: 'rect', x: 0, y: 0, w: 10, h: 10, color: 0 });
+    expect(Buffer.from(layer.render([], 20, 20).data).equals(Buffer.from(before))).toBe(true);
+    expect(layer.shapes.length).toBe(2);
+    expect(Object.isFrozen(layer.shapes) && Object.isFrozen(layer.shapes[0])).toBe(true);
+    expect([layer.width, layer.height]).toEqual([10, 10]);
+  });
+
+  it('rejects bad input with a clear error before touching the buffer', () => {
+    const layer = new StaticLayer(scene(10, 10, [{ type: 'rect', x: 1, y: 1, w: 4, h: 4, color: 0xffffff }]));
+    const out = new Uint8Array(20 * 20 * 3).fill(5);
+    const good: Shape = { type: 'circle', x: 5, y: 5, r: 2, color: 0x123456 };
+    expect(() => layer.render([good, { type: 'rect', x: NaN, y: 0, w: 1, h: 1, color: 0 }], 20, 20, out)).toThrow(/moving\[1\].*x must be a finite number/);
+    expect(() => layer.render([good, { type: 'blob', color: 0 } as unknown as Shape], 20, 20, out)).toThrow(/unknown shape type "blob"/);
+    expect(() => layer.render({} as unknown as Shape[], 20, 20, out)).toThrow(/moving must be an array/);
+    expect(() => layer.render([good], 20, 20, new Uint8Array(7))).toThrow(/needs 1200/);
+    expect(() => layer.render([good], 0, 20, out)).toThrow(/positive integers/);
+    expect(out.every((v) => v === 5)).toBe(true);
+    expect(() => new StaticLayer(scene(0, 10, []))).toThrow(/scene size must be positive/);
+    expect(() => new StaticLayer(scene(10, 10, [{ type: 'circle', x: 0, y: 0, r: -1, color: 0 }]))).toThrow(/r must be ≥ 0/);
   });
 });

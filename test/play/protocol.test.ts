@@ -81,6 +81,28 @@ describe('binary frames', () => {
   });
 });
 
+describe('malformed overlays are rejected like other binary messages', () => {
+  const good = (): Uint8Array => encodeOverlay(7, 3, 2, [0, 0.5, 1, 0.25, 0.75, 0.1]);
+
+  it('decodes the well-formed one', () => {
+    expect(decodeBinary(good())?.kind).toBe('overlay');
+  });
+
+  it.each([
+    ['one value short', (m: Uint8Array) => m.subarray(0, m.length - 4)],
+    ['a stray byte', (m: Uint8Array) => Uint8Array.from([...m, 0])],
+    ['three channels', (m: Uint8Array) => ((m[1] = 3), m)],
+    ['zero height', (m: Uint8Array) => ((m[4] = 0), (m[5] = 0), m)],
+    ['a side over the limit', (m: Uint8Array) => (new DataView(m.buffer).setUint16(2, 5000, true), m)],
+    ['a non-zero reserved field', (m: Uint8Array) => ((m[6] = 1), m)],
+    ['a non-zero reserved word', (m: Uint8Array) => ((m[15] = 9), m)],
+    ['a NaN value', (m: Uint8Array) => (new DataView(m.buffer).setFloat32(BINARY_HEADER_BYTES + 8, Number.NaN, true), m)],
+    ['an infinite value', (m: Uint8Array) => (new DataView(m.buffer).setFloat32(BINARY_HEADER_BYTES, -Infinity, true), m)],
+  ])('%s', (_name, corrupt) => {
+    expect(decodeBinary(corrupt(good()))).toBeNull();
+  });
+});
+
 describe('client messages', () => {
   it('accept every control the page sends', () => {
     const ok = (s: unknown) => parseClientMessage(JSON.stringify(s));

@@ -1,6 +1,7 @@
 // Classic-control throughput: CartPole-v1 steps/s (raw env and through make()), render() frames/s
-// for each classic env at its default size and at 84×84, and the rasterizer alone on a MinAtar-like
-// 10×10 grid drawn into 84×84. Writes bench/results/envs.json, section 'classic'.
+// for each classic env at its default size and at 84×84 (fresh frames and renderInto a reused
+// buffer; each frame follows a step, which is included), and the rasterizer alone on a
+// MinAtar-like 10×10 grid drawn into 84×84. Writes bench/results/envs.json, section 'classic'.
 import '../envs/classic/register.js';
 import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv } from '../envs/classic/index.js';
 import type { BaseEnv, Env } from '../envs/core.js';
@@ -79,6 +80,7 @@ function gridScene(rng: Rng): Scene {
 }
 
 export async function main(): Promise<void> {
+  const loadBefore = os.loadavg().map((v) => Math.round(v * 10) / 10);
   const raw = stepsPerSecond(() => new CartPoleEnv());
   console.log(`CartPole-v1 raw: ${raw.perSec.toLocaleString()} steps/s wall, ${raw.perCpuSec.toLocaleString()} per CPU-second (runs ${raw.wallMs.join(', ')} ms)`);
   const made = stepsPerSecond(() => make<Float32Array, number>('CartPole-v1'));
@@ -103,12 +105,14 @@ export async function main(): Promise<void> {
     const f = big.render()!;
     const full = framesPerSecond(big, act, 300);
     const fullInto = framesPerSecond(big, act, 1000, new Uint8Array(f.data.length));
-    const small = framesPerSecond(build({ renderWidth: 84, renderHeight: 84 }), act, 5000);
-    render[id] = { defaultSize: `${f.width}x${f.height}`, default: full, defaultRenderInto: fullInto, at84: small };
+    const small = framesPerSecond(build({ renderWidth: 84, renderHeight: 84 }), act, 20000);
+    const smallInto = framesPerSecond(build({ renderWidth: 84, renderHeight: 84 }), act, 20000, new Uint8Array(84 * 84 * 3));
+    render[id] = { defaultSize: `${f.width}x${f.height}`, default: full, defaultRenderInto: fullInto, at84: small, at84RenderInto: smallInto };
     console.log(
       `${id} render(): ${full.perSec.toLocaleString()} frames/s wall (${full.perCpuSec.toLocaleString()}/CPU-s) at ${f.width}×${f.height} ` +
         `[renderInto ${fullInto.perSec.toLocaleString()} (${fullInto.perCpuSec.toLocaleString()}/CPU-s)]; ` +
-        `${small.perSec.toLocaleString()} (${small.perCpuSec.toLocaleString()}/CPU-s) at 84×84`,
+        `${small.perSec.toLocaleString()} (${small.perCpuSec.toLocaleString()}/CPU-s) at 84×84 ` +
+        `[renderInto ${smallInto.perSec.toLocaleString()} (${smallInto.perCpuSec.toLocaleString()}/CPU-s)]`,
     );
   }
 
@@ -121,11 +125,13 @@ export async function main(): Promise<void> {
   }, FRAMES);
   console.log(`rasterize 10×10 grid (16 cells) → 84×84: ${grid.perSec.toLocaleString()} frames/s wall, ${grid.perCpuSec.toLocaleString()}/CPU-s`);
 
+  const loadAfter = os.loadavg().map((v) => Math.round(v * 10) / 10);
   const path = writeResults('envs.json', 'classic', {
     note:
       'one process on a 2-core machine shared with other engineers (load average noted); medians of 3 runs after a warm-up. ' +
       'perSec is wall clock, perCpuSec divides by this process’s CPU time (closer to one dedicated core).',
-    loadAverage: os.loadavg().map((v) => Math.round(v * 10) / 10),
+    loadAverage: { before: loadBefore, after: loadAfter },
+    mountainCarAt84Target: 20000,
     cartpoleV1: { steps: STEPS, raw, make: made, makeWithoutEnvGuard: noGuard },
     renderFramesPerSec: render,
     rasterizeGrid84: grid,

@@ -1,0 +1,149 @@
+// The wasm back end on the threaded SIMD build: thread count, input checks, determinism (run to run
+// and against the single-threaded build), restarting with another count, and a process that exits.
+import * as tf from '@tensorflow/tfjs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultWasmThreads, selectBackend, stopWasmBackend, wasmThreads } from '../../nets/backend.js';
+import { wasmMemoryOf } from '../../nets/kernels/heap.js';
+import type { WasmBackendLike } from '../../nets/kernels/scope.js';
+import { isSharedMemory } from '../../nets/kernels/simd/module.js';
+import { makeOptimizer } from '../../nets/optim.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Seeded uniform [-scale, scale) values (an LCG: no tfjs randomness involved). */
+function values(n: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 4294967296 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+interface TrainRun {
+  losses: number[];
+  weights: Float32Array[];
+}
+
+/**
+ * Trains a small conv net (two convs, big enough for XNNPACK to split over threads, then a dense
+ * head) with pixelgym's Adam for `steps` steps from fixed weights and data on the current back end.
+ */
+function trainSmallConvNet(steps: number): TrainRun {
+  const shapes: number[][] = [[8, 8, 4, 16], [16], [4, 4, 16, 32], [32], [3 * 3 * 32, 6], [6]];
+  const vars = shapes.map((s, i) =>
+    tf.tidy(() => tf.variable(tf.tensor(values(s.reduce((a, b) => a * b, 1), 11 + i, 0.1), s))),
+  );
+  const [w1, b1, w2, b2, w3, b3] = vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>];
+  const x = tf.tensor4d(values(16 * 36 * 36 * 4, 3, 1), [16, 36, 36, 4]);
+  const y = tf.tensor2d(values(16 * 6, 5, 1), [16, 6]);
+  const optimizer = makeOptimizer({ type: 'adam', learningRate: 1e-3 });
+  const losses: number[] = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const loss = optimizer.minimize(() => {
+        const h1 = tf.relu(tf.add(tf.conv2d(x, w1, 4, 'valid'), b1)) as tf.Tensor4D;
+        const h2 = tf.relu(tf.add(tf.conv2d(h1, w2, 2, 'valid'), b2)) as tf.Tensor4D;
+        const out = tf.add(tf.matMul(tf.reshape(h2, [16, 3 * 3 * 32]), w3), b3);
+        return tf.losses.meanSquaredError(y, out) as tf.Scalar;
+      }, true);
+      losses.push(loss!.dataSync()[0]!);
+      loss!.dispose();
+    }
+    return { losses, weights: vars.map((v) => v.dataSync() as Float32Array) };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([...vars, x, y]);
+  }
+}
+
+describe('threaded wasm back end', () => {
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('rejects bad thread counts with a clear error and no change', async () => {
+    await selectBackend('cpu');
+    for (const bad of [0, -1, 1.5, 9, Number.NaN]) {
+      await expect(selectBackend('wasm', { wasmThreads: bad })).rejects.toThrow(/integer from 1 to 8/);
+    }
+    expect(tf.getBackend()).toBe('cpu');
+    expect(wasmThreads()).toBeNull();
+    const saved = process.env['PIXELGYM_WASM_THREADS'];
+    try {
+      process.env['PIXELGYM_WASM_THREADS'] = 'two';
+      expect(() => defaultWasmThreads()).toThrow(/PIXELGYM_WASM_THREADS='two'/);
+      process.env['PIXELGYM_WASM_THREADS'] = '3';
+      expect(defaultWasmThreads()).toBe(3);
+    } finally {
+      if (saved === undefined) delete process.env['PIXELGYM_WASM_THREADS'];
+      else process.env['PIXELGYM_WASM_THREADS'] = saved;
+    }
+  });
+
+  let threaded: TrainRun | undefined;
+
+  it('starts 2 XNNPACK threads on a shared memory and trains the same way twice', async () => {
+    expect(await selectBackend('wasm', { wasmThreads: 2 })).toBe('wasm');
+    expect(wasmThreads()).toBe(2);
+    const memory = wasmMemoryOf(tf.backend() as unknown as WasmBackendLike);
+    expect(isSharedMemory(memory!)).toBe(true);
+    const before = tf.memory().numTensors;
+    const a = trainSmallConvNet(6);
+    const b = trainSmallConvNet(6);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.losses[5]!).toBeLessThan(a.losses[0]!); // it does learn
+    expect(b.losses).toEqual(a.losses);
+    a.weights.forEach((w, i) => expect(Array.from(b.weights[i]!)).toEqual(Array.from(w)));
+    threaded = a;
+  });
+
+  it('keeps the running thread count: asking another throws and changes nothing', async () => {
+    await expect(selectBackend('wasm', { wasmThreads: 1 })).rejects.toThrow(/already runs 2 thread/);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasmThreads()).toBe(2);
+    expect(await selectBackend('wasm', { wasmThreads: 2 })).toBe('wasm');
+  });
+
+  it('refuses to stop while tensors live on it', async () => {
+    const t = tf.ones([3]);
+    await expect(stopWasmBackend()).rejects.toThrow(/still live/);
+    expect(wasmThreads()).toBe(2);
+    expect(Array.from(t.dataSync())).toEqual([1, 1, 1]);
+    t.dispose();
+  });
+
+  it('restarts single-threaded and trains bit-identically to the threaded build', async () => {
+    expect(threaded).toBeDefined();
+    await stopWasmBackend();
+    expect(wasmThreads()).toBeNull();
+    expect(tf.getBackend()).toBe('cpu');
+    expect(await selectBackend('wasm', { wasmThreads: 1 })).toBe('wasm');
+    expect(wasmThreads()).toBe(1);
+    const memory = wasmMemoryOf(tf.backend() as unknown as WasmBackendLike);
+    expect(isSharedMemory(memory!)).toBe(false);
+    const single = trainSmallConvNet(6);
+    expect(single.losses).toEqual(threaded!.losses);
+    single.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(threaded!.weights[i]!)));
+  });
+
+  it('lets a process that used the threaded back end exit by itself', async () => {
+    // dist/ is the suite's transpiled copy of the sources (test/globalSetup.ts).
+    const script = `
+      const { selectBackend, wasmThreads } = await import('./dist/nets/backend.js');
+      const tf = await import('@tensorflow/tfjs');
+      await selectBackend('wasm', { wasmThreads: 2 });
+      const y = tf.conv2d(tf.ones([4, 36, 36, 4]), tf.ones([8, 8, 4, 16]), 4, 'valid').sum().dataSync()[0];
+      console.log('threads', wasmThreads(), 'sum', y);`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
+    });
+    // 16 filters x 8x8 outputs x 4 images, each the sum of 8*8*4 ones.
+    expect(out.trim()).toBe(`threads 2 sum ${16 * 64 * 4 * 256}`);
+  });
+});

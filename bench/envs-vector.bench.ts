@@ -79,16 +79,27 @@ function calibrate(): number {
   return Math.max(1, Math.round((probe * TARGET_STEP_US) / (best * 1000)));
 }
 
-/** Env steps per second over `steps` vector steps with fixed random actions. */
-async function envStepsPerSec(vec: VectorEnv, steps: number): Promise<number> {
+interface Run {
+  envStepsPerSec: number;
+  /** This process's CPU time (all threads) per batch step, µs: unlike wall time, hardly moved by other jobs. */
+  cpuMicrosPerStep: number;
+}
+
+/** Env steps per second and CPU time per batch step over `steps` vector steps with fixed random actions. */
+async function measure(vec: VectorEnv, steps: number): Promise<Run> {
   const rng = new Rng(1);
   const actions = Array.from({ length: 64 }, () => Int32Array.from({ length: vec.numEnvs }, () => rng.int(2)));
   await vec.reset({ seed: 0 });
   for (let t = 0; t < 20; t++) await vec.step(actions[t % 64]!);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let t = 0; t < steps; t++) await vec.step(actions[t % 64]!);
-  return (steps * vec.numEnvs) / ((performance.now() - t0) / 1000);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { envStepsPerSec: (steps * vec.numEnvs) / (wallMs / 1000), cpuMicrosPerStep: (cpu.user + cpu.system) / steps };
 }
+
+const loadAverage = () => Number(os.loadavg()[0]!.toFixed(2));
 
 export async function main(): Promise<void> {
   const iters = calibrate();
@@ -99,37 +110,48 @@ export async function main(): Promise<void> {
       return ((performance.now() - t0) * 1000) / 200;
     }),
   );
-  const load = os.loadavg()[0]!;
-  console.log(`busy env: ${iters} iterations ≈ ${stepUs.toFixed(1)} µs a step; load average ${load.toFixed(2)} on ${os.cpus().length} cpus`);
+  const loadBefore = loadAverage();
+  console.log(`busy env: ${iters} iterations ≈ ${stepUs.toFixed(1)} µs a step; load average ${loadBefore} on ${os.cpus().length} cpus`);
 
   // Short alternating runs, compared pairwise: the CPU is shared, so load drifts between runs.
+  // 'eventLoop' is the async env without its fast path (no blocking wait, no polling workers):
+  // every step then waits through the event loop and wakes sleeping workers, as before.
   const steps = 600;
   const rounds = 7;
-  const sync = await makeVec(BUSY_ID, NUM_ENVS, { kwargs: { iters } });
-  const vec = await makeVec(BUSY_ID, NUM_ENVS, {
-    async: true,
-    numWorkers: NUM_WORKERS,
-    kwargs: { iters },
-    imports: [fileURLToPath(import.meta.url)],
-  });
-  const syncRuns: number[] = [];
-  const asyncRuns: number[] = [];
-  const ratios: number[] = [];
+  const common = { kwargs: { iters }, imports: [fileURLToPath(import.meta.url)] };
+  const configs: Record<string, () => Promise<VectorEnv>> = {
+    sync: () => makeVec(BUSY_ID, NUM_ENVS, common),
+    async: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: NUM_WORKERS }),
+    eventLoop: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: NUM_WORKERS, blockingWaitMs: 0, spinMicros: 0 }),
+    // One worker, no polling: its CPU time per step minus sync's is the worker path's own cost.
+    oneWorkerNoSpin: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: 1, spinMicros: 0 }),
+    oneWorker: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: 1 }),
+  };
+  const vecs: Record<string, VectorEnv> = {};
+  const runs: Record<string, Run[]> = {};
   try {
-    for (let round = 0; round < rounds; round++) {
-      syncRuns.push(await envStepsPerSec(sync, steps));
-      asyncRuns.push(await envStepsPerSec(vec, steps));
-      ratios.push(asyncRuns[round]! / syncRuns[round]!);
+    for (const [name, build] of Object.entries(configs)) {
+      vecs[name] = await build();
+      runs[name] = [];
     }
+    for (let round = 0; round < rounds; round++) for (const name of Object.keys(configs)) runs[name]!.push(await measure(vecs[name]!, steps));
   } finally {
-    sync.close();
-    await vec.close();
+    for (const v of Object.values(vecs)) await v.close();
   }
-  const syncRate = median(syncRuns);
-  const asyncRate = median(asyncRuns);
-  const speedup = median(ratios);
+  const loadAfter = loadAverage();
+  const ratio = (a: string, b: string) => runs[a]!.map((r, k) => r.envStepsPerSec / runs[b]![k]!.envStepsPerSec);
+  const speedups = ratio('async', 'sync');
+  const speedup = median(speedups);
+  const rate = (name: string) => Math.round(median(runs[name]!.map((r) => r.envStepsPerSec)));
+  const cpu = (name: string) => Number(median(runs[name]!.map((r) => r.cpuMicrosPerStep)).toFixed(1));
+  const overheadPerEnvStep = Number(((cpu('oneWorkerNoSpin') - cpu('sync')) / NUM_ENVS).toFixed(2));
   console.log(
-    `${NUM_ENVS} busy envs: sync ${syncRate.toFixed(0)} env steps/s, async (${NUM_WORKERS} workers) ${asyncRate.toFixed(0)}; speed-up per round ${ratios.map((r) => r.toFixed(2)).join(' ')}, median ×${speedup.toFixed(2)}`,
+    `${NUM_ENVS} busy envs: sync ${rate('sync')} env steps/s, async (${NUM_WORKERS} workers) ${rate('async')}, without the fast path ${rate('eventLoop')}; ` +
+      `speed-up per round ${speedups.map((r) => r.toFixed(2)).join(' ')}, median ×${speedup.toFixed(2)} (load ${loadBefore} → ${loadAfter})`,
+  );
+  console.log(
+    `CPU µs per batch step: sync ${cpu('sync')}, 1 worker ${cpu('oneWorkerNoSpin')} (polling: ${cpu('oneWorker')}), 2 workers ${cpu('async')}, ` +
+      `without the fast path ${cpu('eventLoop')}; worker path overhead ≈ ${overheadPerEnvStep} CPU µs per env step`,
   );
 
   let cartpole: Record<string, number> | null = null;
@@ -137,10 +159,10 @@ export async function main(): Promise<void> {
     const rates: Record<string, number> = {};
     for (const copy of [true, false]) {
       const cp = await makeVec('CartPole-v1', 8, { copy });
-      const runs: number[] = [];
-      for (let round = 0; round < 3; round++) runs.push(await envStepsPerSec(cp, 20_000));
+      const cpRuns: number[] = [];
+      for (let round = 0; round < 3; round++) cpRuns.push((await measure(cp, 20_000)).envStepsPerSec);
       cp.close();
-      rates[copy ? 'envStepsPerSec' : 'envStepsPerSecNoCopy'] = Math.round(median(runs));
+      rates[copy ? 'envStepsPerSec' : 'envStepsPerSecNoCopy'] = Math.round(median(cpRuns));
     }
     cartpole = rates;
     console.log(`8 CartPoles, SyncVectorEnv: ${rates.envStepsPerSec} env steps/s (copy: false ${rates.envStepsPerSecNoCopy})`);
@@ -150,15 +172,28 @@ export async function main(): Promise<void> {
     busyEnv: { iters, stepMicros: Number(stepUs.toFixed(2)) },
     numEnvs: NUM_ENVS,
     numWorkers: NUM_WORKERS,
-    syncEnvStepsPerSec: Math.round(syncRate),
-    asyncEnvStepsPerSec: Math.round(asyncRate),
+    syncEnvStepsPerSec: rate('sync'),
+    asyncEnvStepsPerSec: rate('async'),
     speedup: Number(speedup.toFixed(3)),
     speedupTarget: 1.6,
-    speedupPerRound: ratios.map((r) => Number(r.toFixed(3))),
-    runs: { sync: syncRuns.map(Math.round), async: asyncRuns.map(Math.round) },
+    speedupPerRound: speedups.map((r) => Number(r.toFixed(3))),
+    eventLoopEnvStepsPerSec: rate('eventLoop'),
+    eventLoopSpeedup: Number(median(ratio('eventLoop', 'sync')).toFixed(3)),
+    cpuMicrosPerBatchStep: {
+      sync: cpu('sync'),
+      oneWorkerNoSpin: cpu('oneWorkerNoSpin'),
+      oneWorker: cpu('oneWorker'),
+      twoWorkers: cpu('async'),
+      twoWorkersEventLoop: cpu('eventLoop'),
+    },
+    workerOverheadCpuMicrosPerEnvStep: overheadPerEnvStep,
+    runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((r) => Math.round(r.envStepsPerSec))])),
     cartpole8Sync: cartpole,
-    loadAverage1m: Number(load.toFixed(2)),
-    note: 'CPU shared with other jobs (load average at start recorded); speedup is the median of per-round async/sync ratios',
+    loadAverage1m: { before: loadBefore, after: loadAfter },
+    note:
+      'CPU shared with other jobs (1-min load average before/after); speedup is the median of per-round async/sync ratios of env steps/s. ' +
+      'cpuMicrosPerBatchStep is process CPU (all threads) per step of 8 envs; workerOverheadCpuMicrosPerEnvStep = (oneWorkerNoSpin − sync) / 8. ' +
+      'eventLoop = async with blockingWaitMs 0 and spinMicros 0 (every step through the event loop and futex wake-ups).',
   });
   console.log(`wrote ${path}`);
 }

@@ -23,6 +23,10 @@ export interface MakeVecOptions extends VectorEnvOptions {
   timeoutMs?: number;
   /** Async only: longest wait for the workers to start, in ms. */
   startTimeoutMs?: number;
+  /** Async only: how long a call may block this thread waiting for the workers, in ms (see AsyncVectorEnvOptions). */
+  blockingWaitMs?: number;
+  /** Async only: how long idle workers poll for the next op before they sleep, in µs (see AsyncVectorEnvOptions). */
+  spinMicros?: number;
 }
 
 /**

@@ -348,17 +348,20 @@ async function lockstep(sync: VectorEnv, vec: VectorEnv, steps: number, seed: nu
 }
 
 describe('AsyncVectorEnv', () => {
-  const cases: Array<{ id: string; n: number; workers: number; mode: 'next-step' | 'same-step' }> = [
-    { id: PIXEL, n: 4, workers: 2, mode: 'next-step' },
-    { id: BOXWALK, n: 3, workers: 3, mode: 'same-step' },
-    { id: FAULTY, n: 3, workers: 1, mode: 'next-step' },
-    ...(registeredIds().includes('CartPole-v1') ? [{ id: 'CartPole-v1', n: 2, workers: 2, mode: 'same-step' as const }] : []),
+  // wait: 'blocking' is the default fast path (Atomics.wait, polling workers); 'event loop' never blocks nor polls.
+  const cases: Array<{ id: string; n: number; workers: number; mode: 'next-step' | 'same-step'; wait: 'blocking' | 'event loop' }> = [
+    { id: PIXEL, n: 4, workers: 2, mode: 'next-step', wait: 'blocking' },
+    { id: PIXEL, n: 5, workers: 2, mode: 'same-step', wait: 'event loop' },
+    { id: BOXWALK, n: 3, workers: 3, mode: 'same-step', wait: 'blocking' },
+    { id: FAULTY, n: 3, workers: 1, mode: 'next-step', wait: 'blocking' },
+    ...(registeredIds().includes('CartPole-v1') ? [{ id: 'CartPole-v1', n: 2, workers: 2, mode: 'same-step' as const, wait: 'blocking' as const }] : []),
   ];
 
-  it.each(cases)('$id ($n envs, $workers workers, $mode) matches SyncVectorEnv step for step', async ({ id, n, workers, mode }) => {
+  it.each(cases)('$id ($n envs, $workers workers, $mode, $wait wait) matches SyncVectorEnv step for step', async ({ id, n, workers, mode, wait }) => {
     const base = threadCount();
     const sync = await makeVec(id, n, { autoresetMode: mode });
-    const vec = await makeVec(id, n, { async: true, numWorkers: workers, autoresetMode: mode, imports: [fixtures], timeoutMs: 30_000 });
+    const waitOpts = wait === 'event loop' ? { blockingWaitMs: 0, spinMicros: 0 } : {};
+    const vec = await makeVec(id, n, { async: true, numWorkers: workers, autoresetMode: mode, imports: [fixtures], timeoutMs: 30_000, ...waitOpts });
     try {
       expect(threadCount()).toBe(base + workerThreads(workers));
       expect(vec.observationSpace.toJSON()).toEqual(sync.observationSpace.toJSON());
@@ -371,6 +374,63 @@ describe('AsyncVectorEnv', () => {
       await vec.close();
     }
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
+    expect(threadCount()).toBe(base);
+  });
+
+  it('blocks the thread for steps within blockingWaitMs and lets the event loop run for longer ones', async () => {
+    const common = { async: true as const, imports: [fixtures], kwargs: { stepMs: 30 }, timeoutMs: 30_000 };
+    // A 30 ms step against a 20 s blocking budget is answered without the event loop; with a
+    // 1 ms budget, or none, the event loop runs while the workers step.
+    const budgets = [20_000, 1, 0];
+    const vecs = await Promise.all(budgets.map((blockingWaitMs) => makeVec(FAULTY, 2, { ...common, blockingWaitMs })));
+    const sync = await makeVec(FAULTY, 2, { kwargs: { stepMs: 30 } });
+    try {
+      const actions = [
+        [0, 1],
+        [1, 1],
+        [1, 0],
+      ];
+      await sync.reset({ seed: 4 });
+      const expected = actions.map((a) => sync.step(a).observations);
+      for (const [k, vec] of vecs.entries()) {
+        await vec.reset({ seed: 4 });
+        for (const [t, a] of actions.entries()) {
+          let ran = false; // whether a callback queued before the step ran before its promise settled
+          setImmediate(() => (ran = true));
+          const s = await vec.step(a);
+          expect(ran).toBe(budgets[k] !== 20_000);
+          expect(s.observations).toEqual(expected[t]);
+        }
+      }
+    } finally {
+      sync.close();
+      await Promise.all(vecs.map((v) => v.close()));
+    }
+  });
+
+  it('notices a worker that exits while this thread is blocked waiting for it', { timeout: 15_000 }, async () => {
+    // Only the worker's exit hook can end this 60 s blocking wait before the test's 15 s timeout.
+    const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 1, failMode: 'exit', failAtStep: 2 }, blockingWaitMs: 60_000, timeoutMs: 60_000 });
+    await vec.reset({ seed: 0 });
+    // Env 1 exits at its second step since its seeded reset (an autoreset in between may delay it).
+    let err: unknown = null;
+    for (let t = 0; t < 10 && err === null; t++)
+      err = await vec.step([0, 0]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(VectorEnvError);
+    expect((err as Error).message).toMatch(/env 1: worker thread exited with code 7 during step\(\)/);
+    expect(vec.closed).toBe(true);
+    await vec.close();
+    expect(vec.workerStates.every((w) => w.exited)).toBe(true);
+  });
+
+  it('checks the waiting options before starting any thread', async () => {
+    const base = threadCount();
+    await expect(makeVec(FAULTY, 2, { async: true, imports: [fixtures], blockingWaitMs: -1 })).rejects.toThrow(/blockingWaitMs must be in \[0, timeoutMs\]/);
+    await expect(makeVec(FAULTY, 2, { async: true, imports: [fixtures], blockingWaitMs: 10, timeoutMs: 5 })).rejects.toThrow(/blockingWaitMs/);
+    await expect(makeVec(FAULTY, 2, { async: true, imports: [fixtures], spinMicros: Number.NaN })).rejects.toThrow(/spinMicros must be in/);
     expect(threadCount()).toBe(base);
   });
 

@@ -7,7 +7,7 @@ import type { TrainStep } from '../../agents/types.js';
 import { make } from '../../envs/index.js';
 import type { CatchEnv } from '../../envs/games/catch.js';
 import { attachViewer, startViewer, type ViewerHandle, type ViewerLogger } from '../../play/index.js';
-import type { FrameMessage } from '../../play/server/protocol.js';
+import type { FrameMessage, OverlayMessage } from '../../play/server/protocol.js';
 import { browserAvailable, launchBrowser, pageStatus, samplePixels, waitForStatus, type Browser } from './browser.js';
 import { RawClient, sleep } from './rawClient.js';
 
@@ -164,6 +164,75 @@ describe.skipIf(!run)('viewer in headless chromium', () => {
     await page.click('#step');
     await waitForStatus(page, `s.framesDrawn === ${n + 1}`);
     expect((await pageStatus(page)).ignoredMessages).toBe(0);
+  });
+
+  it("watch --explain: the saliency of the agent's action is drawn over its frame, blended as sent; O toggles it", async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DqnAgent, applyPreprocess, getPreset } = await import('../../agents/index.js');
+    const { selectBackend } = await import('../../nets/backend.js');
+    const { startWatch } = await import('../../play/commands/watch.js');
+    await selectBackend('wasm');
+    const preset = getPreset('dqn', 'catch').config as NonNullable<ConstructorParameters<typeof DqnAgent>[1]>;
+    const env = applyPreprocess(make('Catch-v0'), preset.preprocess!);
+    const agent = new DqnAgent({ observationSpace: env.observationSpace, actionSpace: env.actionSpace, id: 'Catch-v0' }, preset, 5);
+    const dir = join(mkdtempSync(join(tmpdir(), 'pixelgym-browser-explain-')), 'agent');
+    await agent.save(dir);
+    agent.dispose();
+    env.close();
+    const v = await startWatch(dir, { explain: 'saliency', explainEvery: 1, seed: 3, speed: 10, backend: 'wasm' });
+    closers.push(v);
+    const page = await open(v.url);
+    const raw = await RawClient.open(v.url);
+    closers.push(raw);
+    await waitForStatus(page, 's.overlaysDrawn >= 2');
+    await page.click('#pause');
+    await waitForStatus(page, 's.paused === true');
+    await sleep(300);
+    // One step while paused: both the page and the raw client get its frame and its overlay.
+    const before = await pageStatus(page);
+    await page.keyboard.press('Period');
+    await waitForStatus(page, `s.framesDrawn > ${before.framesDrawn} && s.overlaysDrawn > ${before.overlaysDrawn as number} && s.overlaySeq === s.lastFrameSeq`);
+    const st = await pageStatus(page);
+    const seq = st.overlaySeq as number;
+    await raw.waitFor(() => raw.binaries.some((b) => b.kind === 'overlay' && b.seq === seq), 5000, "the step's overlay on the raw client");
+    const frame = raw.binaries.find((b) => b.kind === 'frame' && b.seq === seq) as FrameMessage;
+    const overlay = raw.binaries.find((b) => b.kind === 'overlay' && b.seq === seq) as OverlayMessage;
+    expect([overlay.width, overlay.height]).toEqual([frame.width, frame.height]);
+    const rect = st.frameRect as { x: number; y: number; width: number; height: number };
+    const scale = rect.width / frame.width;
+    const pts: [number, number][] = [];
+    for (let y = 0; y < frame.height; y++) for (let x = 0; x < frame.width; x++) pts.push([rect.x + (x + 0.5) * scale, rect.y + (y + 0.5) * scale]);
+    // What FrameView draws: the heat colour of t (normalized), at opacity 0.6·t, over the frame.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of overlay.values) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    const expected = pts.map((_, i) => {
+      const t = (overlay.values[i]! - lo) / (hi > lo ? hi - lo : 1);
+      const heat = [Math.min(1, 2 * t), t < 0.5 ? 2 * t : 2 - 2 * t, Math.max(0, 1 - 2 * t)].map((c) => (Math.min(1, Math.max(0, c)) * 255) | 0);
+      const a = ((t * 0.6 * 255) | 0) / 255;
+      return [0, 1, 2].map((k) => heat[k]! * a + frame.rgb[i * 3 + k]! * (1 - a));
+    });
+    const shown = await samplePixels(page, pts);
+    let hot = 0;
+    shown.forEach((px, i) => {
+      for (let k = 0; k < 3; k++) expect(Math.abs(px[k]! - expected[i]![k]!)).toBeLessThanOrEqual(4);
+      if (overlay.values[i]! > 0.5) {
+        hot++;
+        expect(px).not.toEqual([frame.rgb[i * 3], frame.rgb[i * 3 + 1], frame.rgb[i * 3 + 2]]);
+      }
+    });
+    expect(hot).toBeGreaterThan(0);
+    // O hides the overlay (the frame shows as sent), and O again brings it back.
+    await page.keyboard.press('KeyO');
+    await waitForStatus(page, 's.overlayShown === false');
+    expect(await page.locator('#overlay-toggle').isChecked()).toBe(false);
+    const plain = await samplePixels(page, pts);
+    plain.forEach((px, i) => expect(px).toEqual([frame.rgb[i * 3], frame.rgb[i * 3 + 1], frame.rgb[i * 3 + 2]]));
+    await page.keyboard.press('KeyO');
+    await waitForStatus(page, 's.overlayShown === true');
+    expect(await samplePixels(page, pts)).toEqual(shown);
   });
 
   it("attached to a training run: steps, the agent's Q-values and the live learning curve", async () => {

@@ -38,6 +38,8 @@ interface RunOptions {
  * in this thread) and write observations, rewards and flags straight into shared memory; see
  * protocol.ts. An env that throws rejects the call with a `VectorEnvError` naming it and requires
  * a reset; a worker that dies or a call that times out closes the whole vector env.
+ * A call blocks this thread for up to `blockingWaitMs` (default 2 ms) while the workers run, so
+ * short steps skip the event loop; longer ones let it run for the rest of the wait.
  * Create with `await AsyncVectorEnv.create({...})`; always `await close()`.
  */
 export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements VectorEnv<O> {

@@ -2,11 +2,16 @@
  * What AsyncVectorEnv and its workers say to each other.
  *
  * Data (observations, actions, rewards, flags) lives in SharedArrayBuffers (`BatchBuffers`).
- * Each worker has an Int32 control array: the main thread writes OP, bumps CMD and notifies;
- * the worker, blocked in Atomics.wait on CMD, runs the op, sets HAS_MSG if it posted a reply and
- * stores CMD's value into DONE. A counter shared by all workers (`pending`) is set to their
- * number before an op; each worker decrements it and the last one notifies, so the main thread,
- * waiting on it with Atomics.waitAsync, wakes once per op.
+ * Each worker has an Int32 control array: the main thread writes OP, bumps CMD and notifies only
+ * if the worker set SLEEPING; the worker polls CMD for `spinMicros`, then sets SLEEPING and blocks
+ * in Atomics.wait. It runs the op on all its envs, sets HAS_MSG if it posted a reply and stores
+ * CMD's value into DONE. A counter shared by all workers (`pending`) is set to their number before
+ * an op; each worker decrements it and the last one notifies, so the main thread wakes once per op.
+ * The main thread first blocks on `pending` with Atomics.wait (up to `blockingWaitMs`: no event
+ * loop, no allocation), then waits with Atomics.waitAsync, where worker exits and timeouts are
+ * seen. A worker's process 'exit' hook sets EXITED and notifies, so a blocked main thread notices.
+ * A step with empty infos thus sends no message, and while workers poll its only system calls are
+ * the main thread's sleep on `pending` and the last worker's wake-up of it.
  * Small structured messages travel on a dedicated MessagePort read with receiveMessageOnPort
  * (never with listeners), posted before the Atomics signal so they are there when it arrives:
  * reset seeds/options (main → worker), non-empty infos and errors (worker → main).

@@ -90,8 +90,13 @@ function serve(envs: Env[], setup: WorkerSetup): void {
   const runners = envs.map((e, k) => new SubEnvRunner(e, config.envIndices[k]!, bufs, obs, act, config.autoresetMode));
   const sameStep = config.autoresetMode === 'same-step';
   let seen = 0; // CMD starts at 0; main may have bumped it already (a reset sent before we got here)
+  // Poll only while the gaps between ops are short: when the main thread spends longer between
+  // steps (a policy update, say, or a busy machine), polling would just burn a core it may need.
+  let poll = true;
   for (;;) {
-    const seq = nextCommand(seen, config.spinMicros);
+    const idleSince = performance.now();
+    const seq = nextCommand(seen, poll ? config.spinMicros : 0);
+    poll = (performance.now() - idleSince) * 1000 <= config.spinMicros;
     seen = seq;
     const op = Atomics.load(ctrl, CTRL_OP);
     let hasMsg = 0;

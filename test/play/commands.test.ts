@@ -107,6 +107,43 @@ describe('pixelgym watch / play', () => {
     expect(Array.from(d.episodes[1]!.actions)).toEqual(new Array(9).fill(2));
   });
 
+  it('watch <a2c run dir> --explain saliency --explain-every 3: overlays of the policy on every 3rd frame', async () => {
+    const out = join(tmp, 'a2c-run');
+    const r0 = await train({
+      algo: 'a2c',
+      env: 'Catch-v0',
+      config: {
+        numEnvs: 2,
+        nSteps: 5,
+        network: { type: 'smallCnn', filters: [4], kernelSizes: [2], strides: [2], hidden: 16 },
+        preprocess: { grayscale: true, resize: [20, 10], frameSkip: 1, frameStack: 1, clipReward: false },
+      },
+      totalSteps: 40,
+      evalEvery: 0,
+      checkpointEvery: 0,
+      seed: 3,
+      out,
+      backend: 'wasm',
+    });
+    r0.agent.dispose?.();
+    const r = await start(['watch', out, '--explain', 'saliency', '--explain-every', '3', '--seed', '0', '--speed', '60', '--backend', 'wasm']);
+    const c = await connect(r.url);
+    const overlays = () => c.binaries.filter((b) => b.kind === 'overlay');
+    await c.waitFor(() => overlays().length >= 4, 30_000, 'four overlays');
+    const seqs = overlays().map((o) => o.seq);
+    for (let i = 2; i < seqs.length; i++) expect(seqs[i]! - seqs[i - 1]!).toBe(3);
+    for (const o of overlays()) {
+      const frame = c.binaries.find((b) => b.kind === 'frame' && b.seq === o.seq)!;
+      expect([o.width, o.height]).toEqual([frame.width, frame.height]);
+      const v = (o as { values: Float32Array }).values;
+      expect(Math.min(...v)).toBe(0);
+      expect(Math.max(...v)).toBeCloseTo(1, 6);
+    }
+    expect(c.steps().at(-1)!.probs).toHaveLength(3);
+    r.child.kill('SIGINT');
+    expect((await r.exit).code).toBe(0);
+  }, 120_000);
+
   it('bad arguments fail with a clear message', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -120,6 +157,12 @@ describe('pixelgym watch / play', () => {
     const fps = await run(['play', '--env', 'Catch-v0', '--fps', '0']);
     expect(fps.code).not.toBe(0);
     expect(fps.stderr).toMatch(/--fps must be a number in 0.1..10000/);
+    const every = await run(['watch', '--env', 'Catch-v0', '--explain', 'saliency', '--explain-every', '0']);
+    expect(every.code).not.toBe(0);
+    expect(every.stderr).toMatch(/--explain-every must be 'auto' or an integer in 1..1000000/);
+    const random = await run(['watch', '--env', 'Catch-v0', '--explain', 'saliency']);
+    expect(random.code).toBe(1);
+    expect(random.stderr).toMatch(/--explain needs a trained agent/);
     const nokeys = await run(['watch', join(tmp, 'no-such-run')]);
     expect(nokeys.code).toBe(1);
     expect(nokeys.stderr).toMatch(/does not exist/);

@@ -18,3 +18,7 @@ export {
   type Demonstrations,
   type RecorderOptions,
 } from './demos.js';
+// `pixelgym watch` as a function (with `explain` for live overlays), and the agent's
+// observation → action-score network that the explanations read.
+export { startWatch, type WatchCommandOptions } from './commands/watch.js';
+export { agentModel } from './commands/explain.js';

@@ -33,8 +33,9 @@ export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   blockingWaitMs?: number;
   /**
    * How long an idle worker polls for the next op before it sleeps, in µs (default 100). Saves a
-   * futex wake-up (tens of µs here) per worker per step when steps follow each other quickly, at
-   * the price of that much CPU time per worker when they don't; 0 always sleeps.
+   * futex wake-up (tens of µs here) per worker per step when steps follow each other quickly.
+   * A worker whose polls keep running out (slow main thread, busy machine) polls ever more rarely,
+   * so it then costs little CPU. 0 always sleeps.
    */
   spinMicros?: number;
   /** The compiled worker script (default: worker.js next to this module, or dist/envs/vector/ when running from sources). */

@@ -90,13 +90,23 @@ function serve(envs: Env[], setup: WorkerSetup): void {
   const runners = envs.map((e, k) => new SubEnvRunner(e, config.envIndices[k]!, bufs, obs, act, config.autoresetMode));
   const sameStep = config.autoresetMode === 'same-step';
   let seen = 0; // CMD starts at 0; main may have bumped it already (a reset sent before we got here)
-  // Poll only while the gaps between ops are short: when the main thread spends longer between
-  // steps (a policy update, say, or a busy machine), polling would just burn a core it may need.
-  let poll = true;
+  // Poll while polls find the next op; after one runs out, skip polling for 1, 2, 4 … 64 ops: when
+  // the main thread spends longer between steps (a policy update, say, or a busy machine), polling
+  // would just burn a core that it may need.
+  let skipPolls = 0;
+  let backoff = 1;
   for (;;) {
-    const idleSince = performance.now();
-    const seq = nextCommand(seen, poll ? config.spinMicros : 0);
-    poll = (performance.now() - idleSince) * 1000 <= config.spinMicros;
+    const polls = skipPolls === 0 && config.spinMicros > 0;
+    if (skipPolls > 0) skipPolls--;
+    const idleSince = polls ? performance.now() : 0;
+    const seq = nextCommand(seen, polls ? config.spinMicros : 0);
+    if (polls) {
+      if ((performance.now() - idleSince) * 1000 <= config.spinMicros) backoff = 1;
+      else {
+        skipPolls = backoff;
+        backoff = Math.min(2 * backoff, 64);
+      }
+    }
     seen = seq;
     const op = Atomics.load(ctrl, CTRL_OP);
     let hasMsg = 0;

@@ -51,8 +51,9 @@ export function signal(h: Handle, op: number): void {
 
 /**
  * Blocks this thread (Atomics.wait) until every worker finished the op: the fast path, no event
- * loop, no allocation. Gives up after `budgetMs` or as soon as a busy worker flagged its exit, and
- * returns false; the caller then falls back to `waitAll`, which sees exits and enforces timeouts.
+ * loop, no allocation. Gives up after `budgetMs`, or as soon as a busy worker flagged its exit,
+ * and returns false; the caller then falls back to `waitAll`, which sees exits and enforces timeouts.
+ * It never polls: while workers step, polling here would take a core from them.
  */
 export function waitAllBlocking(hs: readonly Handle[], pending: Int32Array, budgetMs: number): boolean {
   if (budgetMs <= 0) return false;

@@ -60,6 +60,10 @@ function copyRows(dst: Float32Array, dOff: number, dStride: number, src: Float32
     dst.set(src.subarray(sOff, sOff + rows * cols), dOff);
     return;
   }
+  if (cols >= 16) {
+    for (let r = 0; r < rows; r++) dst.set(src.subarray(sOff + r * sStride, sOff + r * sStride + cols), dOff + r * dStride);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const s = sOff + r * sStride;
     const t = dOff + r * dStride;
@@ -79,7 +83,7 @@ function activate(f: Float32Array, off: number, stride: number, rows: number, co
   }
 }
 
-/** g ← g · f'(a), f' written with the activation's output a. */
+/** g ← g · f'(a), f' written with the activation's output a (relu runs in wasm: reluMask). */
 function activationGrad(f: Float32Array, g: number, a: number, stride: number, rows: number, cols: number, act: StackActivation): void {
   if (act === 'linear') return;
   for (let r = 0; r < rows; r++) {
@@ -176,10 +180,10 @@ function gradKernel(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, attrs
   const f = scratch.reserve(lay.end);
   f.fill(0, SCRATCH_START, lay.end);
   copyRows(f, xAt, p[0]!, f32Of(backend, x), 0, d[0]!, batch, d[0]!);
+  // Wᵀ: W copied in (into the dW block, free until the gemm writes it), then transposed in place.
   acts.forEach((_, l) => {
-    const w = f32Of(backend, ws[l]!);
-    const [n, m, to, stride] = [d[l]!, d[l + 1]!, wtAt[l]!, p[l]!];
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) f[to + j * stride + i] = w[i * m + j]!;
+    copyRows(f, dwAt[l]!, p[l + 1]!, f32Of(backend, ws[l]!), 0, d[l + 1]!, d[l]!, d[l + 1]!);
+    scratch.transpose(dwAt[l]!, wtAt[l]!, d[l]!, d[l + 1]!, p[l + 1]!, p[l]!);
   });
   const hv = f32Of(backend, hidden);
   let col = 0;
@@ -191,15 +195,12 @@ function gradKernel(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, attrs
   copyRows(f, gAt[depth]!, p[depth]!, f32Of(backend, dy), 0, d[depth]!, batch, d[depth]!);
   for (let l = depth - 1; l >= 0; l--) {
     const g = gAt[l + 1]!;
-    activationGrad(f, g, aAt[l]!, p[l + 1]!, batch, d[l + 1]!, acts[l]!);
+    if (acts[l] === 'relu') scratch.reluMask(g, aAt[l]!, rows * p[l + 1]!);
+    else activationGrad(f, g, aAt[l]!, p[l + 1]!, batch, d[l + 1]!, acts[l]!);
     // dW = inputᵀ · g (input read transposed through strides); db = column sums of g.
     const inAt = l === 0 ? xAt : aAt[l - 1]!;
     scratch.gemm(inAt, 1, p[l]!, g, dwAt[l]!, p[l]!, batch, p[l + 1]!, 0, false);
-    const db = dbAt[l]!;
-    for (let r = 0; r < batch; r++) {
-      const base = g + r * p[l + 1]!;
-      for (let c = 0; c < d[l + 1]!; c++) f[db + c] = f[db + c]! + f[base + c]!;
-    }
+    scratch.colSum(g, dbAt[l]!, batch, p[l + 1]!);
     // gradient of the layer's input: g · Wᵀ
     scratch.gemm(g, p[l + 1]!, 1, wtAt[l]!, gAt[l]!, rows, d[l + 1]!, p[l]!, 0, false);
   }

@@ -1,9 +1,9 @@
 // Float32 access to tensor data inside a kernel, for the wasm and cpu back ends alike: views of the wasm
-// heap (valid until the next allocation on it) or the cpu back end's own typed arrays.
+// heap (plain or shared; valid until the next allocation on it) or the cpu back end's own typed arrays.
 import type * as tf from '@tensorflow/tfjs';
 
 interface WasmLike {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; wasmMemory?: { buffer: ArrayBufferLike }; asm?: { memory?: { buffer: ArrayBufferLike } } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -32,7 +32,10 @@ export function f32Of(backend: KernelBackend, info: tf.TensorInfo): Float32Array
   if (isWasm(backend)) {
     const data = backend.dataIdMap.get(info.dataId);
     if (!data) throw new Error('pixelgym kernel: tensor data is not on the wasm back end');
-    return new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, n);
+    // The memory's current buffer: with the threaded build a pool thread may have grown the (shared)
+    // memory while the module's HEAPU8 still shows the old length.
+    const buffer = (backend.wasm.wasmMemory ?? backend.wasm.asm?.memory)?.buffer ?? backend.wasm.HEAPU8.buffer;
+    return new Float32Array(buffer, data.memoryOffset, n);
   }
   const values = backend.data.get(info.dataId)?.values;
   if (!(values instanceof Float32Array)) throw new Error('pixelgym kernel: tensor data is not a float32 array on this back end');

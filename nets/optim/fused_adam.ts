@@ -23,6 +23,8 @@ export class FusedAdamOptimizer extends SlotOptimizer {
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
+    /** One kernel for all variables of a small net on wasm and cpu (false: one per variable, for A/B runs). */
+    readonly multiTensor = true,
   ) {
     super(['m', 'v']);
     registerMultiAdamKernel();
@@ -83,7 +85,7 @@ export class FusedAdamOptimizer extends SlotOptimizer {
    */
   private applyAllAtOnce(entries: Array<[string, tf.Tensor | undefined]>, oneMinusAccBeta1: number, oneMinusAccBeta2: number): boolean {
     const grads = entries.map(([, g]) => g);
-    if (grads.some((g) => g == null) || !multiAdamAvailable(grads as tf.Tensor[])) return false;
+    if (!this.multiTensor || grads.some((g) => g == null) || !multiAdamAvailable(grads as tf.Tensor[])) return false;
     const values = entries.map(([name]) => {
       const value = tf.engine().registeredVariables[name];
       if (!value) throw new Error(`FusedAdamOptimizer: no variable named ${name}`);

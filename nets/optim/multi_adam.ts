@@ -1,10 +1,12 @@
 // Adam over many variables in one kernel. For small nets tfjs's per-kernel overhead (tens of µs) is
 // most of an optimizer step: a 3-layer MLP has 6 variables, so one kernel per variable already costs
 // more than the arithmetic of all of them. Same arithmetic and operation order as tf.train.adam, in
-// float32. Registered for the wasm and cpu back ends; big tensors stay with the per-variable SIMD
-// kernel (its one pass beats a JS loop once the overhead no longer dominates).
+// float32: one SIMD pass over copies in a scratch memory of our own (dense_stack_simd.ts), which works
+// whatever memory the back end has. Registered for the wasm and cpu back ends; big nets stay with the
+// per-variable kernels (there the copies would cost more than the kernel overhead they save).
 import * as tf from '@tensorflow/tfjs';
 import { f32Of, makeF32Outputs, sizeOf, type KernelBackend } from '../kernels/dense_stack_data.js';
+import { SCRATCH_START, Scratch } from '../kernels/dense_stack_simd.js';
 
 export const MULTI_ADAM_KERNEL = 'PixelgymMultiAdam';
 export const MULTI_ADAM_BACKENDS: readonly string[] = ['wasm', 'cpu'];
@@ -25,6 +27,7 @@ export interface MultiAdamAttrs {
 }
 
 const f = Math.fround;
+const scratch = new Scratch();
 
 function multiAdam(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, a: MultiAdamAttrs): tf.TensorInfo[] {
   const count = a.count;
@@ -36,21 +39,32 @@ function multiAdam(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, a: Mul
     if ([m, v, g].some((t) => sizeOf(t.shape) !== n)) throw new Error(`${MULTI_ADAM_KERNEL}: variable ${i} has mismatched sizes`);
     return { p, m, v, g };
   });
-  const outs = makeF32Outputs(backend, groups.flatMap((t) => [t.p.shape, t.p.shape, t.p.shape]));
-  const [b1, omb1, b2, omb2] = [f(a.beta1), f(1 - a.beta1), f(a.beta2), f(1 - a.beta2)];
-  const [d1, d2, eps, negLr] = [f(a.oneMinusAccBeta1), f(a.oneMinusAccBeta2), f(a.epsilon), f(-a.learningRate)];
-  // Views are taken after every output exists: on wasm an allocation can move the heap.
+  // Pack p, m, v, g of every variable into the scratch memory (each variable padded to 4 floats), one
+  // SIMD pass over all of them, then unpack into new outputs.
+  const offsets: number[] = [];
+  let total = 0;
+  for (const t of groups) {
+    offsets.push(total);
+    total += (sizeOf(t.p.shape) + 3) & ~3;
+  }
+  const [pAt, mAt, vAt, gAt] = [0, 1, 2, 3].map((k) => SCRATCH_START + k * total) as [number, number, number, number];
+  const s = scratch.reserve(SCRATCH_START + 4 * total);
+  s.fill(0, SCRATCH_START, SCRATCH_START + 4 * total);
   groups.forEach((t, k) => {
-    const [p, m, v, g] = [f32Of(backend, t.p), f32Of(backend, t.m), f32Of(backend, t.v), f32Of(backend, t.g)];
-    const [pOut, mOut, vOut] = [0, 1, 2].map((j) => f32Of(backend, outs[3 * k + j]!)) as [Float32Array, Float32Array, Float32Array];
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = f(f(m[i]! * b1) + f(gi * omb1));
-      const vi = f(f(v[i]! * b2) + f(f(gi * gi) * omb2));
-      mOut[i] = mi;
-      vOut[i] = vi;
-      pOut[i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * negLr) + p[i]!);
-    }
+    const o = offsets[k]!;
+    s.set(f32Of(backend, t.p), pAt + o);
+    s.set(f32Of(backend, t.m), mAt + o);
+    s.set(f32Of(backend, t.v), vAt + o);
+    s.set(f32Of(backend, t.g), gAt + o);
+  });
+  const c = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate].map(f);
+  scratch.adam(pAt, mAt, vAt, gAt, total, c);
+  const outs = makeF32Outputs(backend, groups.flatMap((t) => [t.p.shape, t.p.shape, t.p.shape]));
+  // Views of the outputs are taken after every output exists: on wasm an allocation can move the heap.
+  groups.forEach((t, k) => {
+    const o = offsets[k]!;
+    const n = sizeOf(t.p.shape);
+    [pAt, mAt, vAt].forEach((at, j) => f32Of(backend, outs[3 * k + j]!).set(s.subarray(at + o, at + o + n)));
   });
   return outs;
 }

@@ -37,6 +37,16 @@ const MAX_TICKS_PER_SECOND = 60;
 /** A stalled event loop is not made up for with a burst larger than this. */
 const MAX_STEPS_PER_TICK = 1000;
 
+/**
+ * Steps owed after `elapsedMs` at `sps`, on top of `owed`. At most two ticks' worth are kept: a loop
+ * slowed by an expensive agent or explanation overlay runs slower than asked rather than catching
+ * up in a burst that would block the server (and every page) for longer still.
+ */
+export function owedSteps(owed: number, elapsedMs: number, sps: number): number {
+  const perTick = sps / Math.min(sps, MAX_TICKS_PER_SECOND);
+  return Math.min(owed + (elapsedMs * sps) / 1000, Math.max(1, Math.min(2 * perTick, MAX_STEPS_PER_TICK)));
+}
+
 export function checkStepsPerSecond(sps: number): number {
   if (typeof sps !== 'number' || !Number.isFinite(sps) || sps < MIN_STEPS_PER_SECOND || sps > MAX_STEPS_PER_SECOND)
     throw new RangeError(`stepsPerSecond must be a number in ${MIN_STEPS_PER_SECOND}..${MAX_STEPS_PER_SECOND}, got ${String(sps)}`);
@@ -52,7 +62,7 @@ function stepClock$(sps: number): Observable<number> {
     return interval(periodMs).pipe(
       map(() => {
         const now = performance.now();
-        owed = Math.min(owed + ((now - last) * sps) / 1000, MAX_STEPS_PER_TICK);
+        owed = owedSteps(owed, now - last, sps);
         last = now;
         const n = Math.floor(owed);
         owed -= n;

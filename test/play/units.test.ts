@@ -5,7 +5,7 @@ import { EnvStepper } from '../../play/server/envStepper.js';
 import { FrameGrabber, fitWithin, imageLayout } from '../../play/server/frames.js';
 import { HeldKeys, actionForKeys, boundKeys } from '../../play/server/heldKeys.js';
 import { CurveHistory, toCurvePoint } from '../../play/server/metrics.js';
-import { PacedLoop } from '../../play/server/pacedLoop.js';
+import { PacedLoop, owedSteps } from '../../play/server/pacedLoop.js';
 import type { Snapshot } from '../../play/server/snapshot.js';
 import { classifyPath } from '../../play/server/staticFiles.js';
 
@@ -134,6 +134,23 @@ describe('request paths', () => {
   ])('%s → %i', (target, status) => {
     const v = classifyPath(target);
     expect(v.ok ? 200 : v.status).toBe(status);
+  });
+});
+
+describe('the loop clock after a stall', () => {
+  it('keeps at most two ticks of owed steps, so a slow agent or overlay does not cause a catch-up burst', () => {
+    // 60 steps/s: one step a tick; after a 5 s stall, two steps, not 300.
+    expect(owedSteps(0, 1000 / 60, 60)).toBeCloseTo(1, 9);
+    expect(owedSteps(0, 5000, 60)).toBe(2);
+    // 5 steps/s ticks 5 times a second: one step a tick, two at most.
+    expect(owedSteps(0.5, 5000, 5)).toBe(2);
+    // 6000 steps/s ticks 60 times a second, 100 steps a tick: a stall keeps 200.
+    expect(owedSteps(0, 1000 / 60, 6000)).toBeCloseTo(100, 6);
+    expect(owedSteps(0, 5000, 6000)).toBe(200);
+    // Never more than 1000 in one tick; slow rates tick once a step, so two steps at most.
+    expect(owedSteps(0, 5000, 10_000)).toBeCloseTo(333.33, 1);
+    expect(owedSteps(0, 1000, 0.5)).toBe(0.5);
+    expect(owedSteps(0, 10_000, 0.5)).toBe(2);
   });
 });
 

@@ -269,14 +269,19 @@ export function registerDenseStackKernels(): void {
   registered = true;
 }
 
+/** Back ends found to have the kernels (tf.getKernel builds a key string per call: too slow per step). */
+const ready = new Set<string>();
+
 /** Whether denseStack runs as one kernel on the current back end for this many layers. */
 export function denseStackAvailable(depth: number): boolean {
-  return (
-    depth >= MIN_STACK_DEPTH &&
-    depth <= MAX_STACK_DEPTH &&
-    STACK_BACKENDS.includes(tf.getBackend()) &&
-    tf.getKernel(denseStackKernelName(depth), tf.getBackend()) != null
-  );
+  if (depth < MIN_STACK_DEPTH || depth > MAX_STACK_DEPTH) return false;
+  const backend = tf.getBackend();
+  if (ready.has(backend)) return true;
+  if (!STACK_BACKENDS.includes(backend)) return false;
+  for (let d = MIN_STACK_DEPTH; d <= MAX_STACK_DEPTH; d++) if (!tf.getKernel(denseStackKernelName(d), backend)) return false;
+  if (!tf.getKernel(DENSE_STACK_GRAD_KERNEL, backend)) return false;
+  ready.add(backend);
+  return true;
 }
 
 /**

@@ -85,9 +85,16 @@ export function registerMultiAdamKernel(): void {
   registered = true;
 }
 
+/** Back ends found to have the kernel (tf.getKernel builds a key string per call). */
+const ready = new Set<string>();
+
 /** Whether one multi-variable Adam kernel can update these tensors on the current back end. */
 export function multiAdamAvailable(grads: readonly tf.Tensor[]): boolean {
-  if (!MULTI_ADAM_BACKENDS.includes(tf.getBackend()) || !tf.getKernel(MULTI_ADAM_KERNEL, tf.getBackend())) return false;
+  const backend = tf.getBackend();
+  if (!ready.has(backend)) {
+    if (!MULTI_ADAM_BACKENDS.includes(backend) || !tf.getKernel(MULTI_ADAM_KERNEL, backend)) return false;
+    ready.add(backend);
+  }
   let total = 0;
   for (const g of grads) {
     if (g.dtype !== 'float32') return false;

@@ -2,9 +2,11 @@
 // back ends (predict, and the lighter model.apply) against the compiled forward pass of
 // nets/fastForward.ts (WebAssembly SIMD, and its plain-JS fallback; target ≤ 5 µs). Writes bench/results/nets.json, section 'inference'.
 // The machine is shared: figures are µs per call, median and best over blocks of calls, plus CPU µs
-// of this process per call (less sensitive to other processes taking the cores).
+// of this process per call (less sensitive to other processes taking the cores). wasm is timed on the
+// default thread count and single-threaded: a one-row MLP is far too small for XNNPACK to split, so
+// threads should neither help nor hurt it.
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../nets/backend.js';
+import { defaultWasmThreads, selectBackend, stopWasmBackend, wasmThreads } from '../nets/backend.js';
 import { compileDenseForward } from '../nets/fastForward.js';
 import { mlp } from '../nets/modules/mlp.js';
 import { median, writeResults } from './util.js';
@@ -85,15 +87,25 @@ export async function main(): Promise<void> {
   if (!Number.isFinite(sink)) throw new Error('non-finite output');
 
   const cpu = tfjsTimings(model, obs);
-  let wasm: { predict: Timing; apply: Timing } | { error: string };
-  try {
-    await selectBackend('wasm');
-    // The model's weights move to the new back end on first use.
-    wasm = tfjsTimings(model, obs);
-  } catch (err) {
-    wasm = { error: (err as Error).message };
-  }
-  await selectBackend('cpu');
+  model.dispose();
+  /** A fresh model (weights made on cpu, moved to wasm on first use) timed on `threads` wasm threads. */
+  const onWasm = async (threads: number): Promise<{ threads: number | null; predict: Timing; apply: Timing } | { error: string }> => {
+    const net = mlp({ inputSize: 4, hiddenSizes: [64, 64], outputSize: 2, seed: 0 });
+    try {
+      await stopWasmBackend();
+      await selectBackend('wasm', { wasmThreads: threads });
+      return { threads: wasmThreads(), ...tfjsTimings(net, obs) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    } finally {
+      net.dispose();
+      await selectBackend('cpu');
+    }
+  };
+  const threads = defaultWasmThreads();
+  const wasm = await onWasm(threads);
+  const wasm1Thread = threads > 1 ? await onWasm(1) : 'same as tfjsWasm (default is 1 thread)';
+  await stopWasmBackend();
 
   const data = {
     model: 'mlp 4-64-64-2 (relu), one observation per call',
@@ -102,10 +114,10 @@ export async function main(): Promise<void> {
     fastPathJsLoops: fastJs.forward,
     tfjsCpu: cpu,
     tfjsWasm: wasm,
+    tfjsWasm1Thread: wasm1Thread,
     targetFastPathUs: 5,
   };
   const path = writeResults('nets.json', 'inference', data);
   console.log(JSON.stringify(data, null, 2));
   console.log(`wrote ${path}`);
-  model.dispose();
 }

@@ -8,9 +8,20 @@
 // the load average is recorded next to them. Per-kernel figures are the minimum over several
 // profiled steps. The cpu back end only runs the mlp (a Nature-CNN step there takes ~30 s): set
 // PIXELGYM_BENCH_CPU_CNN=1 to time one.
+//
+// wasm runs twice: on the default thread count (the threaded SIMD build, XNNPACK over a pthread
+// pool; everything above) and single-threaded (pixelgym variant only, section 'wasm1Thread'). With
+// threads, a kernel's CPU time counts every thread, so compare wall times across thread counts.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { registerWasmKernels, selectBackend, unregisterWasmKernels } from '../nets/backend.js';
+import {
+  defaultWasmThreads,
+  registerWasmKernels,
+  selectBackend,
+  stopWasmBackend,
+  unregisterWasmKernels,
+  wasmThreads,
+} from '../nets/backend.js';
 import { makeOptimizer } from '../nets/optim.js';
 import { median, writeResults } from './util.js';
 
@@ -207,7 +218,7 @@ function printProfile(label: string, p: { rows: KernelRow[]; totalCpuMs: number 
 function optimizerOnly(variant: Variant): Timing {
   setVariant(variant);
   const shapes = [[8, 8, 4, 32], [32], [4, 4, 32, 64], [64], [3, 3, 64, 64], [64], [3136, 512], [512], [512, 6], [6]];
-  const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, 'float32', 10 + i)));
+  const vars = shapes.map((s, i) => tf.tidy(() => tf.variable(tf.randomNormal(s, 0, 0.1, 'float32', 10 + i))));
   const grads: tf.NamedTensorMap = {};
   vars.forEach((v, i) => (grads[v.name] = tf.randomNormal(v.shape, 0, 0.01, 'float32', 20 + i)));
   const opt = variant === 'pixelgym' ? makeOptimizer({ type: 'adam', learningRate: 1e-4 }) : tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
@@ -222,26 +233,28 @@ export async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   const backends: Record<string, unknown> = {};
 
-  // wasm: both variants, both nets, and the profiles.
-  await selectBackend('wasm');
-  const wasm: Record<string, unknown> = {};
-  const profiles: Record<string, unknown> = {};
+  // wasm: both variants, both nets, and the profiles, on the default thread count.
+  const threads = defaultWasmThreads();
+  await stopWasmBackend();
+  await selectBackend('wasm', { wasmThreads: threads });
+  const wasm: Record<string, unknown> = { threads: wasmThreads() };
+  const profiles: Record<string, unknown> = { threads: wasmThreads() };
   const cnn = { pixelgym: makeNet('natureCnn', 'pixelgym'), stock: makeNet('natureCnn', 'stock') };
   const cnnTimes = timeBoth({ pixelgym: cnn.pixelgym.step, stock: cnn.stock.step }, 8, 3, 2);
   const tensors = tf.memory().numTensors;
   cnn.pixelgym.step();
   const leaked = tf.memory().numTensors - tensors;
-  for (const v of ['pixelgym', 'stock'] as const) print(`wasm natureCnn b32 (${v})`, cnnTimes[v]);
+  for (const v of ['pixelgym', 'stock'] as const) print(`wasm x${threads} natureCnn b32 (${v})`, cnnTimes[v]);
   for (const v of ['pixelgym', 'stock'] as const) {
     setVariant(v);
     const prof = await profile(cnn[v].step, 5);
     profiles[v] = { totalCpuMs: prof.totalCpuMs, kernelCalls: prof.rows.reduce((n, r) => n + r.calls, 0), top: prof.rows.slice(0, 30) };
-    printProfile(`wasm natureCnn step profile (${v})`, prof);
+    printProfile(`wasm x${threads} natureCnn step profile (${v})`, prof);
     cnn[v].dispose();
   }
   const mlps = { pixelgym: makeNet('mlp', 'pixelgym'), stock: makeNet('mlp', 'stock') };
   const mlpTimes = timeBoth({ pixelgym: mlps.pixelgym.step, stock: mlps.stock.step }, 20, 25, 30);
-  for (const v of ['pixelgym', 'stock'] as const) print(`wasm mlp 4-64-64-2 b64 (${v})`, mlpTimes[v]);
+  for (const v of ['pixelgym', 'stock'] as const) print(`wasm x${threads} mlp 4-64-64-2 b64 (${v})`, mlpTimes[v]);
   mlps.pixelgym.dispose();
   mlps.stock.dispose();
   setVariant('pixelgym');
@@ -252,6 +265,25 @@ export async function main(): Promise<void> {
   wasm['adamOnlyNatureCnnParams'] = { pixelgym: optimizerOnly('pixelgym'), stock: optimizerOnly('stock') };
   setVariant('pixelgym');
   backends['wasm'] = wasm;
+
+  // wasm single-threaded (the plain SIMD build), pixelgym variant: what the threads bought.
+  if (threads > 1) {
+    await stopWasmBackend();
+    await selectBackend('wasm', { wasmThreads: 1 });
+    const net = makeNet('natureCnn', 'pixelgym');
+    const cnn1 = time(net.step, 24, 2);
+    print('wasm x1 natureCnn b32 (pixelgym)', cnn1);
+    const prof = await profile(net.step, 5);
+    profiles['pixelgym1Thread'] = { totalCpuMs: prof.totalCpuMs, kernelCalls: prof.rows.reduce((n, r) => n + r.calls, 0), top: prof.rows.slice(0, 30) };
+    printProfile('wasm x1 natureCnn step profile (pixelgym)', prof);
+    net.dispose();
+    const small = makeNet('mlp', 'pixelgym');
+    const mlp1 = time(small.step, 500, 30);
+    print('wasm x1 mlp 4-64-64-2 b64 (pixelgym)', mlp1);
+    small.dispose();
+    backends['wasm1Thread'] = { threads: wasmThreads(), pixelgym: { natureCnnBatch32: cnn1, mlpBatch64: mlp1 } };
+    await stopWasmBackend();
+  }
 
   // cpu: the mlp; the Nature CNN only on request.
   await selectBackend('cpu');
@@ -281,14 +313,14 @@ export async function main(): Promise<void> {
   } catch (err) {
     backends['tensorflow'] = `unavailable: ${(err as Error).message}`;
   }
-  await selectBackend('wasm');
-
   results['backends'] = backends;
   results['natureCnnWasmProfile'] = profiles;
   results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };
   results['notes'] =
     'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +
-    'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam.';
+    'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam. ' +
+    'backends.wasm runs `threads` XNNPACK threads (threaded SIMD build); backends.wasm1Thread the single-threaded ' +
+    'SIMD build. With threads, CPU ms count every thread: compare wall ms across thread counts.';
   const path = writeResults('nets.json', 'train', results);
   console.log(`\nload average before ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   console.log(`wrote ${path}`);

@@ -14,7 +14,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, sep } from 'node:path';
 import { registerWasmKernels } from './kernels/register.js';
 import { checkWasmThreads, terminateWasmThreads, threadedWasmFactory } from './wasmThreaded.js';
@@ -60,14 +59,15 @@ export function wasmBinaryDir(): string {
 }
 
 /**
- * XNNPACK threads for the wasm back end when none is asked for: PIXELGYM_WASM_THREADS, else
- * min(2, available cores) (measured: two threads help the conv train step; more than the machine's
- * cores only adds contention).
+ * XNNPACK threads for the wasm back end when none is asked for: PIXELGYM_WASM_THREADS, else 1.
+ * Threads pay off for conv nets (the Nature-CNN train step) but every op they split costs a wake-up
+ * of the pool thread; on busy shared cores that doubled the cost of small ops (an MLP step), so more
+ * than one is opt-in.
  */
 export function defaultWasmThreads(): number {
   const env = process.env['PIXELGYM_WASM_THREADS'];
   if (env !== undefined && env !== '') return checkWasmThreads(Number(env), `PIXELGYM_WASM_THREADS='${env}'`);
-  return Math.min(2, availableParallelism());
+  return 1;
 }
 
 /** Threads of the running wasm back end, or null when it has not started. */

@@ -1,6 +1,7 @@
 // AsyncVectorEnv (2 workers) against SyncVectorEnv on an env whose step burns ~50 µs of CPU, and
 // the env steps/s of 8 CartPoles in a SyncVectorEnv. Workers import this module (compiled to
 // dist/bench/) for its register() call below; main() only runs from the bench runner.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 // The barrel registers the built-in envs (CartPole-v1) too.
@@ -83,6 +84,20 @@ interface Run {
   envStepsPerSec: number;
   /** This process's CPU time (all threads) per batch step, µs: unlike wall time, hardly moved by other jobs. */
   cpuMicrosPerStep: number;
+  /** The main thread's own CPU time per batch step, µs (Linux; NaN elsewhere). */
+  mainCpuMicrosPerStep: number;
+  /** Time the main thread sat runnable but not running per batch step, µs: what other jobs cost it (Linux). */
+  mainRunqueueMicrosPerStep: number;
+}
+
+/** This thread's time on a CPU and waiting for one, in ns (Linux schedstat), or null. */
+function threadSchedstat(): { cpuNs: number; waitNs: number } | null {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+    return cpu !== undefined && wait !== undefined ? { cpuNs: cpu, waitNs: wait } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Env steps per second and CPU time per batch step over `steps` vector steps with fixed random actions. */
@@ -91,15 +106,34 @@ async function measure(vec: VectorEnv, steps: number): Promise<Run> {
   const actions = Array.from({ length: 64 }, () => Int32Array.from({ length: vec.numEnvs }, () => rng.int(2)));
   await vec.reset({ seed: 0 });
   for (let t = 0; t < 20; t++) await vec.step(actions[t % 64]!);
+  const sched0 = threadSchedstat();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let t = 0; t < steps; t++) await vec.step(actions[t % 64]!);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { envStepsPerSec: (steps * vec.numEnvs) / (wallMs / 1000), cpuMicrosPerStep: (cpu.user + cpu.system) / steps };
+  const sched1 = threadSchedstat();
+  const perStep = (ns: number) => (sched0 && sched1 ? ns / 1000 / steps : Number.NaN);
+  return {
+    envStepsPerSec: (steps * vec.numEnvs) / (wallMs / 1000),
+    cpuMicrosPerStep: (cpu.user + cpu.system) / steps,
+    mainCpuMicrosPerStep: perStep((sched1?.cpuNs ?? 0) - (sched0?.cpuNs ?? 0)),
+    mainRunqueueMicrosPerStep: perStep((sched1?.waitNs ?? 0) - (sched0?.waitNs ?? 0)),
+  };
 }
 
 const loadAverage = () => Number(os.loadavg()[0]!.toFixed(2));
+
+/** This process's scheduling policy (Linux /proc stat field 41): 'SCHED_FIFO' when run under `chrt -f`, which shields it from other jobs. */
+function schedulingPolicy(): string {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'][Number(fields[38])] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function main(): Promise<void> {
   const iters = calibrate();
@@ -111,7 +145,8 @@ export async function main(): Promise<void> {
     }),
   );
   const loadBefore = loadAverage();
-  console.log(`busy env: ${iters} iterations ≈ ${stepUs.toFixed(1)} µs a step; load average ${loadBefore} on ${os.cpus().length} cpus`);
+  const policy = schedulingPolicy();
+  console.log(`busy env: ${iters} iterations ≈ ${stepUs.toFixed(1)} µs a step; load average ${loadBefore} on ${os.cpus().length} cpus; ${policy}`);
 
   // Short alternating runs, compared pairwise: the CPU is shared, so load drifts between runs.
   // 'eventLoop' is the async env without its fast path (no blocking wait, no polling workers):
@@ -145,6 +180,10 @@ export async function main(): Promise<void> {
   const rate = (name: string) => Math.round(median(runs[name]!.map((r) => r.envStepsPerSec)));
   const cpu = (name: string) => Number(median(runs[name]!.map((r) => r.cpuMicrosPerStep)).toFixed(1));
   const overheadPerEnvStep = Number(((cpu('oneWorkerNoSpin') - cpu('sync')) / NUM_ENVS).toFixed(2));
+  const mainThread = (name: string) => ({
+    cpu: Number(median(runs[name]!.map((r) => r.mainCpuMicrosPerStep)).toFixed(1)),
+    runqueue: Number(median(runs[name]!.map((r) => r.mainRunqueueMicrosPerStep)).toFixed(1)),
+  });
   console.log(
     `${NUM_ENVS} busy envs: sync ${rate('sync')} env steps/s, async (${NUM_WORKERS} workers) ${rate('async')}, without the fast path ${rate('eventLoop')}; ` +
       `speed-up per round ${speedups.map((r) => r.toFixed(2)).join(' ')}, median ×${speedup.toFixed(2)} (load ${loadBefore} → ${loadAfter})`,
@@ -152,6 +191,10 @@ export async function main(): Promise<void> {
   console.log(
     `CPU µs per batch step: sync ${cpu('sync')}, 1 worker ${cpu('oneWorkerNoSpin')} (polling: ${cpu('oneWorker')}), 2 workers ${cpu('async')}, ` +
       `without the fast path ${cpu('eventLoop')}; worker path overhead ≈ ${overheadPerEnvStep} CPU µs per env step`,
+  );
+  console.log(
+    `main thread per batch step (CPU / waiting for a CPU, µs): sync ${mainThread('sync').cpu} / ${mainThread('sync').runqueue}, ` +
+      `async ${mainThread('async').cpu} / ${mainThread('async').runqueue}`,
   );
 
   let cartpole: Record<string, number> | null = null;
@@ -187,13 +230,16 @@ export async function main(): Promise<void> {
       twoWorkersEventLoop: cpu('eventLoop'),
     },
     workerOverheadCpuMicrosPerEnvStep: overheadPerEnvStep,
+    mainThreadMicrosPerBatchStep: Object.fromEntries(Object.keys(configs).map((k) => [k, mainThread(k)])),
     runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((r) => Math.round(r.envStepsPerSec))])),
     cartpole8Sync: cartpole,
     loadAverage1m: { before: loadBefore, after: loadAfter },
+    schedulingPolicy: policy,
     note:
-      'CPU shared with other jobs (1-min load average before/after); speedup is the median of per-round async/sync ratios of env steps/s. ' +
+      'CPU shared with other jobs (1-min load average before/after; schedulingPolicy SCHED_FIFO means run under `chrt -f 1`, which keeps other jobs off the CPUs while it runs); speedup is the median of per-round async/sync ratios of env steps/s. ' +
       'cpuMicrosPerBatchStep is process CPU (all threads) per step of 8 envs; workerOverheadCpuMicrosPerEnvStep = (oneWorkerNoSpin − sync) / 8. ' +
-      'eventLoop = async with blockingWaitMs 0 and spinMicros 0 (every step through the event loop and futex wake-ups).',
+      'eventLoop = async with blockingWaitMs 0 and spinMicros 0 (every step through the event loop and futex wake-ups). ' +
+      'mainThreadMicrosPerBatchStep: the main thread’s CPU time and run-queue wait (time runnable but not running: other jobs’ cost) per step, from /proc/thread-self/schedstat.',
   });
   console.log(`wrote ${path}`);
 }

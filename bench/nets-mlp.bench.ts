@@ -189,7 +189,7 @@ export async function main(): Promise<void> {
   // DQN: alternate unfused / fused runs twice each.
   const dqn: Record<string, unknown[]> = { unfused: [], fused: [] };
   for (const fused of [false, true, false, true]) {
-    const r = dqnRun(fused, 3000, 200);
+    const r = dqnRun(fused, 2000, 150);
     dqn[fused ? 'fused' : 'unfused']!.push(r);
     console.log(`wasm DQN CartPole (${fused ? 'fused' : 'unfused'}): ${JSON.stringify(r)}`);
   }

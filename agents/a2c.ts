@@ -12,12 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../envs/rng.js';
 import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
-import { applyGradients } from '../nets/optim/clip.js';
 import { RolloutBuffer } from '../replay/rolloutBuffer.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
 import { readAgentFile, writeAgentFile } from './agentFile.js';
 import {
-  NonFiniteError,
   actionInfo,
   argmax,
   loadOptimizerState,
@@ -31,8 +29,9 @@ import {
   type ActionInfo,
   type ObsInfo,
 } from './common.js';
-import type { NetworkSpec } from './networks.js';
+import { disposeLoadedSources, loadEncoderSources, saveEncoderSources, type NetworkSpec } from './networks.js';
 import { PolicyNet, stateFromArrays, stateToArrays, type RecurrentSpec } from './policy.js';
+import { applyPolicyStep, variance } from './policyUpdate.js';
 import { noPreprocess, type PreprocessSpec } from './preprocess.js';
 import type { Preset } from './presets.js';
 import type { EnvInfo, Metrics, TrainStep, TrainableAgent } from './types.js';
@@ -318,14 +317,7 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
     const lastValues = this.net.values(nextRows, n, this.trainState?.s, this.starts);
     if (c.advantage === 'gae') buf.computeGae({ gamma: c.gamma, lambda: c.gaeLambda, lastValues });
     else buf.computeNStepReturns({ gamma: c.gamma, nStep: T, lastValues });
-    let advVar = 0;
-    {
-      let mean = 0;
-      for (let i = 0; i < B; i++) mean += buf.advantages[i]!;
-      mean /= B;
-      for (let i = 0; i < B; i++) advVar += (buf.advantages[i]! - mean) ** 2;
-      advVar /= B;
-    }
+    const advVar = variance(buf.advantages.subarray(0, B));
     if (c.normalizeAdvantages) buf.normalizeAdvantages();
 
     const dim = this.net.actionDim;
@@ -348,16 +340,9 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
       return { loss: r.value, grads: r.grads, parts: kept.parts! };
     });
     try {
-      const lossValue = loss.dataSync()[0]!;
       const [policyLoss, valueLoss, entropy] = Array.from(parts.dataSync());
-      if (!Number.isFinite(lossValue)) {
-        throw new NonFiniteError(`A2C loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
-      }
-      const gradNorm = applyGradients(this.optimizer, grads, {
-        maxGradNorm: c.maxGradNorm,
-        measureNorm: true,
-        nonFinite: (n) => new NonFiniteError(`A2C gradient norm is ${n} at update ${this.updates + 1}`),
-      }).gradNorm!;
+      const step = { algo: 'A2C', lossName: 'loss', update: this.updates + 1, envSteps: this.envSteps, maxGradNorm: c.maxGradNorm };
+      const { loss: lossValue, gradNorm } = applyPolicyStep(this.optimizer, loss, grads, step);
       this.net.markUpdated();
       this.updates++;
       return { loss: lossValue, policyLoss: policyLoss!, valueLoss: valueLoss!, entropy: entropy!, advVar, gradNorm };
@@ -374,7 +359,7 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
 
   async save(dir: string): Promise<void> {
     await this.net.save(dir);
-    writeAgentFile(dir, this.algo, this.config, this.env);
+    writeAgentFile(dir, this.algo, await saveEncoderSources(this.config, dir), this.env);
   }
 
   async load(dir: string): Promise<void> {
@@ -384,7 +369,7 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
   static async fromSaved(dir: string): Promise<A2cAgent> {
     const file = readAgentFile<A2cConfig>(dir);
     if (file.algo !== 'a2c') throw new Error(`${dir} holds a '${file.algo}' agent, not a2c`);
-    const agent = new A2cAgent(file.env, file.config);
+    const agent = new A2cAgent(file.env, await loadEncoderSources(file.config, dir));
     await agent.load(dir);
     return agent;
   }
@@ -424,6 +409,7 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
   dispose(): void {
     this.net.dispose();
     this.optimizer.dispose();
+    disposeLoadedSources(this.config);
     if (this.trainState) tf.dispose(this.trainState.s);
     if (this.actState) tf.dispose(this.actState.s);
     if (this.rolloutState0) tf.dispose(this.rolloutState0);

@@ -166,8 +166,17 @@ export function mergeConfig<T>(base: T, override: unknown): T {
   return out as T;
 }
 
+/** A deep copy as JSON would make it, except that tf models (a pretrained encoder's source) are kept by reference. */
 function clone<T>(x: T): T {
-  return x === undefined ? x : (JSON.parse(JSON.stringify(x)) as T);
+  if (x === undefined) return x;
+  if (x instanceof tf.LayersModel) return x;
+  if (Array.isArray(x)) return x.map((v) => (v === undefined ? null : clone(v))) as T;
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = clone(v);
+    return out as T;
+  }
+  return JSON.parse(JSON.stringify(x)) as T;
 }
 
 /** Parses the value of `--set key=value`: JSON when it parses (numbers, booleans, arrays, objects), else a string. */

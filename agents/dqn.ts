@@ -33,7 +33,7 @@ import {
   writeObservation,
   type ObsInfo,
 } from './common.js';
-import { buildModel, checkNetworkSpec, encoderBlock, isDenseModel, type NetworkSpec } from './networks.js';
+import { buildModel, checkNetworkSpec, disposeLoadedSources, encoderBlock, isDenseModel, loadEncoderSources, saveEncoderSources, type NetworkSpec } from './networks.js';
 import { noPreprocess, type PreprocessSpec } from './preprocess.js';
 import type { Preset } from './presets.js';
 import type { EnvInfo, Metrics, TrainStep, TrainableAgent } from './types.js';
@@ -41,7 +41,7 @@ import type { EnvInfo, Metrics, TrainStep, TrainableAgent } from './types.js';
 // ------------------------------------------------------------------------------------------ config
 
 export interface DqnConfig {
-  /** Feature encoder before the Q head. */
+  /** Feature encoder before the Q head (built-in, or pretrained: frozen or fine-tuned, the target net gets its own copy). */
   network: NetworkSpec;
   /** Dueling head: Q = V + A − mean A. */
   dueling: boolean;
@@ -255,6 +255,22 @@ function checkConfig(c: DqnConfig, obs: ObsInfo): void {
   if (!(c.maxGradNorm >= 0)) throw new Error(`${where}: maxGradNorm must be ≥ 0`);
 }
 
+/**
+ * Target ← τ·online + (1 − τ)·target for the trainable weights; the others (a frozen encoder,
+ * batch-norm statistics) are copied exactly, as SB3 does, so a frozen encoder never drifts by rounding.
+ */
+function softTargetUpdate(online: tf.LayersModel, target: tf.LayersModel, tau: number): void {
+  const trainable = online.trainableWeights;
+  if (trainable.length === online.weights.length) return polyakUpdate(online, target, tau);
+  const fixed = online.nonTrainableWeights;
+  const [tTrainable, tFixed] = [target.trainableWeights, target.nonTrainableWeights];
+  if (tTrainable.length !== trainable.length || tFixed.length !== fixed.length) throw new Error('DQN: the online and target nets freeze different weights');
+  tf.tidy(() => {
+    trainable.forEach((w, i) => tTrainable[i]!.write(tf.add(tf.mul(w.read(), tau), tf.mul(tTrainable[i]!.read(), 1 - tau))));
+    fixed.forEach((w, i) => tFixed[i]!.write(w.read()));
+  });
+}
+
 // ------------------------------------------------------------------------------------------- agent
 
 export class DqnAgent implements TrainableAgent<unknown, number> {
@@ -411,7 +427,7 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
     }
     if (this.envSteps > c.learningStarts && this.envSteps % c.targetUpdateInterval === 0) {
       if (c.tau >= 1) copyWeights(this.online, this.target);
-      else polyakUpdate(this.online, this.target, c.tau);
+      else softTargetUpdate(this.online, this.target, c.tau);
     }
     return metrics;
   }
@@ -487,7 +503,7 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
   /** Saves what acting needs: agent.json and the online network. */
   async save(dir: string): Promise<void> {
     await saveModel(this.online, join(dir, 'q'));
-    writeAgentFile(dir, this.algo, this.config, this.env);
+    writeAgentFile(dir, this.algo, await saveEncoderSources(this.config, dir), this.env);
   }
 
   /** Loads the online (and target) network weights saved by `save`. */
@@ -500,7 +516,7 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
   static async fromSaved(dir: string): Promise<DqnAgent> {
     const file = readAgentFile<DqnConfig>(dir);
     if (file.algo !== 'dqn') throw new Error(`${dir} holds a '${file.algo}' agent, not dqn`);
-    const agent = new DqnAgent(file.env, file.config);
+    const agent = new DqnAgent(file.env, await loadEncoderSources(file.config, dir));
     await agent.load(dir);
     return agent;
   }
@@ -530,5 +546,6 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
     this.online.dispose();
     this.target.dispose();
     this.optimizer.dispose();
+    disposeLoadedSources(this.config);
   }
 }

@@ -54,38 +54,17 @@ export async function loadAgent(dir: string): Promise<TrainableAgent> {
   return getAlgorithm(file.algo).load(dir);
 }
 
-registerAlgorithm({
-  name: 'dqn',
-  description: 'Deep Q-network (double, dueling, n-step, prioritized replay options)',
-  defaults: dqnDefaults,
-  presets: dqnPresets,
-  create: (env, config, seed) => new DqnAgent(env, config, seed),
-  load: (dir) => DqnAgent.fromSaved(dir),
-});
+/** A built-in agent class: constructed from a config, loaded by its static `fromSaved`. */
+interface AgentClass<C extends object> {
+  new (env: EnvInfo, config: Partial<C>, seed: number): TrainableAgent;
+  fromSaved(dir: string): Promise<TrainableAgent>;
+}
 
-registerAlgorithm({
-  name: 'reinforce',
-  description: 'REINFORCE with reward-to-go, a learned baseline, advantage normalization, entropy bonus',
-  defaults: reinforceDefaults,
-  presets: reinforcePresets,
-  create: (env, config, seed) => new ReinforceAgent(env, config, seed),
-  load: (dir) => ReinforceAgent.fromSaved(dir),
-});
+function registerAgentClass<C extends object>(name: string, description: string, defaults: C, presets: Record<string, Preset<C>>, cls: AgentClass<C>): void {
+  registerAlgorithm({ name, description, defaults, presets, create: (env, config, seed) => new cls(env, config, seed), load: (dir) => cls.fromSaved(dir) });
+}
 
-registerAlgorithm({
-  name: 'a2c',
-  description: 'Synchronous advantage actor-critic (n envs, GAE or n-step, categorical or Gaussian)',
-  defaults: a2cDefaults,
-  presets: a2cPresets,
-  create: (env, config, seed) => new A2cAgent(env, config, seed),
-  load: (dir) => A2cAgent.fromSaved(dir),
-});
-
-registerAlgorithm({
-  name: 'qlearning',
-  description: 'Tabular Q-learning (Discrete observations)',
-  defaults: tabularQDefaults,
-  presets: tabularQPresets,
-  create: (env, config, seed) => new TabularQAgent(env, config, seed) as unknown as TrainableAgent,
-  load: async (dir) => (await TabularQAgent.fromSaved(dir)) as unknown as TrainableAgent,
-});
+registerAgentClass('dqn', 'Deep Q-network (double, dueling, n-step, prioritized replay options)', dqnDefaults, dqnPresets, DqnAgent);
+registerAgentClass('reinforce', 'REINFORCE with reward-to-go, a learned baseline, advantage normalization, entropy bonus', reinforceDefaults, reinforcePresets, ReinforceAgent);
+registerAgentClass('a2c', 'Synchronous advantage actor-critic (n envs, GAE or n-step, categorical or Gaussian)', a2cDefaults, a2cPresets, A2cAgent);
+registerAgentClass('qlearning', 'Tabular Q-learning (Discrete observations)', tabularQDefaults, tabularQPresets, TabularQAgent);

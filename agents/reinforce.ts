@@ -15,7 +15,6 @@ import { Rng } from '../envs/rng.js';
 import { loadWeightsInto, saveModel } from '../nets/io.js';
 import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
-import { applyGradients } from '../nets/optim/clip.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
 import { readAgentFile, writeAgentFile } from './agentFile.js';
 import {
@@ -33,8 +32,9 @@ import {
   type ActionInfo,
   type ObsInfo,
 } from './common.js';
-import type { NetworkSpec } from './networks.js';
+import { disposeLoadedSources, loadEncoderSources, saveEncoderSources, type NetworkSpec } from './networks.js';
 import { PolicyNet, buildValueNet, type RecurrentSpec } from './policy.js';
+import { applyPolicyStep, variance } from './policyUpdate.js';
 import { noPreprocess, type PreprocessSpec } from './preprocess.js';
 import type { Preset } from './presets.js';
 import type { EnvInfo, Metrics, TrainStep, TrainableAgent } from './types.js';
@@ -297,15 +297,11 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
         return { value: r.value, grads: r.grads, entropy: kept.entropy! };
       });
       try {
-        lossValue = value.dataSync()[0]!;
         entropyValue = entropy.dataSync()[0]!;
-        if (!Number.isFinite(lossValue)) throw new NonFiniteError(`REINFORCE policy loss is ${lossValue} at update ${this.updates + 1} (env step ${this.envSteps}); the weights were not changed`);
-        gradVar = this.trackGradient(Object.values(grads));
-        gradNorm = applyGradients(this.optimizer, grads, {
-          maxGradNorm: c.maxGradNorm,
-          measureNorm: true,
-          nonFinite: (n) => new NonFiniteError(`REINFORCE gradient norm is ${n} at update ${this.updates + 1}`),
-        }).gradNorm!;
+        const step = { algo: 'REINFORCE', lossName: 'policy loss', update: this.updates + 1, envSteps: this.envSteps, maxGradNorm: c.maxGradNorm };
+        ({ loss: lossValue, gradNorm } = applyPolicyStep(this.optimizer, value, grads, step, (g) => {
+          gradVar = this.trackGradient(Object.values(g));
+        }));
       } finally {
         tf.dispose([value, entropy, ...Object.values(grads)]);
       }
@@ -321,8 +317,9 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
   }
 
   /** Folds this update's gradient into moving moments (β 0.9, bias-corrected); returns Σ Var, or NaN at first. */
-  private trackGradient(grads: tf.Tensor[]): number {
-    const parts = grads.map((g) => g.dataSync());
+  private trackGradient(grads: Array<tf.Tensor | null>): number {
+    // A frozen variable has no gradient (null): it has no variance to track.
+    const parts = grads.filter((g): g is tf.Tensor => g != null).map((g) => g.dataSync());
     const size = parts.reduce((n, p) => n + p.length, 0);
     this.gradMoments ??= { m: new Float64Array(size), s: new Float64Array(size), k: 0 };
     const gm = this.gradMoments;
@@ -373,7 +370,7 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
   async save(dir: string): Promise<void> {
     await this.policy.save(dir);
     if (this.valueNet) await saveModel(this.valueNet, join(dir, 'value'));
-    writeAgentFile(dir, this.algo, this.config, this.env);
+    writeAgentFile(dir, this.algo, await saveEncoderSources(this.config, dir), this.env);
   }
 
   async load(dir: string): Promise<void> {
@@ -384,7 +381,7 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
   static async fromSaved(dir: string): Promise<ReinforceAgent> {
     const file = readAgentFile<ReinforceConfig>(dir);
     if (file.algo !== 'reinforce') throw new Error(`${dir} holds a '${file.algo}' agent, not reinforce`);
-    const agent = new ReinforceAgent(file.env, file.config);
+    const agent = new ReinforceAgent(file.env, await loadEncoderSources(file.config, dir));
     await agent.load(dir);
     return agent;
   }
@@ -414,6 +411,7 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
     this.policy.dispose();
     this.valueNet?.dispose();
     this.optimizer.dispose();
+    disposeLoadedSources(this.config);
     this.valueOptimizer?.dispose();
     if (this.trainState) tf.dispose(this.trainState.s);
     if (this.actState) tf.dispose(this.actState.s);
@@ -428,15 +426,6 @@ function argmaxOf(x: Float32Array): number {
   let best = 0;
   for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
   return best;
-}
-
-function variance(x: Float32Array): number {
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= x.length;
-  let sq = 0;
-  for (const v of x) sq += (v - mean) ** 2;
-  return sq / Math.max(1, x.length);
 }
 
 function normalize(x: Float32Array): void {

@@ -33,6 +33,7 @@ import {
 import { NonFiniteError, applyOverrides, copyObservation, mergeConfig, readJsonFile, writeJsonFile } from './common.js';
 import { writeCurvePng, type CurveData } from './curve.js';
 import { evaluate, type EvaluationResult } from './evaluate.js';
+import { loadEncoderSources, saveEncoderSources } from './networks.js';
 import { applyPreprocess, type PreprocessSpec } from './preprocess.js';
 import { defaultTrainSettings, type TrainSettings } from './presets.js';
 import { getAlgorithm, getPreset } from './registry.js';
@@ -813,7 +814,10 @@ export async function createRun(opts: TrainOptions): Promise<TrainingRun> {
   for (const m of opts.imports ?? []) await importModule(m);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new TypeError(`train: seed must be an integer, got ${String(opts.seed)}`);
-  const { config, presetTrain, presetEnv, presetEnvKwargs } = resolveAlgoConfig(opts.algo, opts.preset, opts.config, opts.set);
+  const resolved = resolveAlgoConfig(opts.algo, opts.preset, opts.config, opts.set);
+  const { presetTrain, presetEnv, presetEnvKwargs } = resolved;
+  // A pretrained encoder named by a directory is loaded here (relative paths from the working directory).
+  const config = await loadEncoderSources(resolved.config);
   const source = opts.env ?? presetEnv;
   if (source === undefined) throw new Error(`train: no env given${opts.preset ? ` and preset '${opts.preset}' names none` : ''}`);
   const envKwargs = opts.envKwargs ?? (typeof source === 'string' && source === presetEnv ? (presetEnvKwargs ?? {}) : {});
@@ -844,7 +848,8 @@ export async function createRun(opts: TrainOptions): Promise<TrainingRun> {
       envKwargs,
       preset: opts.preset ?? null,
       seed,
-      config,
+      // Pretrained encoders are saved into the run directory, so resuming does not depend on where they came from.
+      config: await saveEncoderSources(config, outDir),
       settings,
       backend: run.backend,
       imports,
@@ -891,7 +896,7 @@ export async function createResumedRun(dir: string, opts: ResumeOptions = {}): P
   return buildRun(
     {
       algo: file.algo,
-      config: file.config,
+      config: await loadEncoderSources(file.config, outDir),
       settings,
       seed: file.seed,
       plan,

@@ -1,5 +1,16 @@
 // Global-norm gradient clipping (PyTorch's clip_grad_norm_, as SB3 uses it) and an apply helper.
+// Frozen variables: tf.variableGrads maps a non-trainable variable named in its list to null. Only
+// the gradients that exist are measured and scaled; the null entries pass through untouched, so an
+// optimizer still sees every variable at the same position (its slots are keyed by position).
 import * as tf from '@tensorflow/tfjs';
+
+/** A gradient, or null/undefined for a variable that has none (frozen or not on the loss's path). */
+type MaybeGradient = tf.Tensor | null | undefined;
+
+/** The gradients that exist. */
+function present(grads: readonly MaybeGradient[]): tf.Tensor[] {
+  return grads.filter((g): g is tf.Tensor => g != null);
+}
 
 /** Grads scaled by min(1, maxNorm / (norm + 1e-6)), and the norm before clipping. */
 export interface ClippedGradients<T> {
@@ -10,7 +21,7 @@ export interface ClippedGradients<T> {
 /**
  * Clips gradients by their global L2 norm. Returns new tensors (the caller disposes them and still
  * owns the inputs) and the norm before clipping. A non-finite norm leaves the gradients unscaled
- * and is reported as is, for the caller to detect.
+ * and is reported as is, for the caller to detect. Missing (null) gradients stay null and do not count.
  */
 export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): ClippedGradients<tf.NamedTensorMap>;
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): ClippedGradients<tf.Tensor[]>;
@@ -19,19 +30,23 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): ClippedGradients<tf.NamedTensorMap | tf.Tensor[]> {
   if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const list = Array.isArray(grads) ? grads : Object.values(grads);
+  const list: MaybeGradient[] = Array.isArray(grads) ? grads : Object.values(grads);
   const norm = globalNorm(list);
   const coef = maxNorm / (norm + 1e-6);
   const scale = coef < 1 ? coef : 1;
-  const scaled = (g: tf.Tensor): tf.Tensor => (scale === 1 ? tf.clone(g) : tf.tidy(() => tf.mul(g, scale)));
+  const scaled = (g: MaybeGradient): tf.Tensor => {
+    if (g == null) return g as unknown as tf.Tensor; // kept missing, see the file comment
+    return scale === 1 ? tf.clone(g) : tf.tidy(() => tf.mul(g, scale));
+  };
   if (Array.isArray(grads)) return { grads: grads.map(scaled), norm };
   const out: tf.NamedTensorMap = {};
   for (const [name, g] of Object.entries(grads)) out[name] = scaled(g);
   return { grads: out, norm };
 }
 
-/** sqrt(sum of squares) over all tensors, read back as a number. */
-export function globalNorm(tensors: tf.Tensor[]): number {
+/** sqrt(sum of squares) over all tensors (missing ones skipped), read back as a number. */
+export function globalNorm(gradients: readonly MaybeGradient[]): number {
+  const tensors = present(gradients);
   if (tensors.length === 0) return 0;
   const n = tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g))))));
   const v = n.dataSync()[0]!;
@@ -72,7 +87,7 @@ export function applyGradients(
     reject(clipped.norm);
     optimizer.applyGradients(clipped.grads);
   } finally {
-    tf.dispose(Object.values(clipped.grads));
+    tf.dispose(present(Object.values(clipped.grads)));
   }
   return { gradNorm: clipped.norm };
 }

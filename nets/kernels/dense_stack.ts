@@ -16,7 +16,11 @@ export const MIN_STACK_DEPTH = 2;
 export const MAX_STACK_DEPTH = 8;
 export const STACK_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 
-export const denseStackKernelName = (depth: number): string => `PixelgymDenseStack${depth}`;
+/**
+ * Kernel names per depth: gradient configs name their inputs, and a stack ending in a linear layer has
+ * its own name that does not save y for the gradient (one tensor fewer kept on the tape).
+ */
+export const denseStackKernelName = (depth: number, linearOutput = false): string => `PixelgymDenseStack${depth}${linearOutput ? 'Linear' : ''}`;
 export const DENSE_STACK_GRAD_KERNEL = 'PixelgymDenseStackGrad';
 
 export interface StackLayer {
@@ -163,9 +167,11 @@ function gradKernel(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, attrs
   const rows = pad4(batch);
   const hiddenWidth = d.slice(1, -1).reduce((a, b) => a + b, 0);
   const dy = inputs['dy']!;
-  const y = inputs['y']!;
+  const y = inputs['y'];
   const hidden = inputs['hidden']!;
+  if (!y && acts[depth - 1] !== 'linear') throw new Error(`denseStack grad: y is needed for a '${acts[depth - 1]}' output layer`);
   for (const [name, t, shape] of [['dy', dy, [batch, d[depth]!]], ['y', y, [batch, d[depth]!]], ['hidden', hidden, [batch, hiddenWidth]]] as const) {
+    if (!t) continue;
     if (t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) {
       throw new Error(`denseStack grad: ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
@@ -191,7 +197,7 @@ function gradKernel(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, attrs
     copyRows(f, aAt[l]!, p[l + 1]!, hv, col, hiddenWidth, batch, d[l + 1]!);
     col += d[l + 1]!;
   }
-  copyRows(f, aAt[depth - 1]!, p[depth]!, f32Of(backend, y), 0, d[depth]!, batch, d[depth]!);
+  if (y) copyRows(f, aAt[depth - 1]!, p[depth]!, f32Of(backend, y), 0, d[depth]!, batch, d[depth]!);
   copyRows(f, gAt[depth]!, p[depth]!, f32Of(backend, dy), 0, d[depth]!, batch, d[depth]!);
   for (let l = depth - 1; l >= 0; l--) {
     const g = gAt[l + 1]!;
@@ -225,13 +231,15 @@ export function registerDenseStackKernels(): void {
   if (registered) return;
   for (const backendName of STACK_BACKENDS) {
     for (let depth = MIN_STACK_DEPTH; depth <= MAX_STACK_DEPTH; depth++) {
-      const kernelName = denseStackKernelName(depth);
-      if (tf.getKernel(kernelName, backendName)) continue;
-      tf.registerKernel({
-        kernelName,
-        backendName,
-        kernelFunc: ({ inputs, attrs, backend }) => forwardKernel(backend as KernelBackend, inputs, attrs, depth),
-      });
+      for (const linear of [false, true]) {
+        const kernelName = denseStackKernelName(depth, linear);
+        if (tf.getKernel(kernelName, backendName)) continue;
+        tf.registerKernel({
+          kernelName,
+          backendName,
+          kernelFunc: ({ inputs, attrs, backend }) => forwardKernel(backend as KernelBackend, inputs, attrs, depth),
+        });
+      }
     }
     if (!tf.getKernel(DENSE_STACK_GRAD_KERNEL, backendName)) {
       tf.registerKernel({
@@ -243,28 +251,31 @@ export function registerDenseStackKernels(): void {
   }
   for (let depth = MIN_STACK_DEPTH; depth <= MAX_STACK_DEPTH; depth++) {
     const kernels = Array.from({ length: depth }, (_, l) => `w${l}`);
-    tf.registerGradient({
-      kernelName: denseStackKernelName(depth),
-      inputsToSave: ['x', ...kernels],
-      outputsToSave: [true, true],
-      gradFunc: (dys, saved, attrs) => {
-        const dy = Array.isArray(dys) ? dys[0]! : dys;
-        const [x, ...rest] = saved as tf.Tensor[];
-        const ws = rest.slice(0, depth);
-        const [y, hidden] = rest.slice(depth) as [tf.Tensor, tf.Tensor];
-        const inputs: tf.NamedTensorMap = { dy, x, y, hidden };
-        ws.forEach((w, l) => (inputs[`w${l}`] = w));
-        // One kernel makes every gradient; the engine asks for them one input at a time, so compute
-        // them now (the engine's backward scope disposes the ones it does not use).
-        const grads = tf.engine().runKernel(DENSE_STACK_GRAD_KERNEL, inputs, { ...attrs, depth }) as tf.Tensor[];
-        const out: Record<string, () => tf.Tensor> = { x: () => grads[0]! };
-        for (let l = 0; l < depth; l++) {
-          out[`w${l}`] = () => grads[1 + 2 * l]!;
-          out[`b${l}`] = () => grads[2 + 2 * l]!;
-        }
-        return out;
-      },
-    });
+    for (const linear of [false, true]) {
+      tf.registerGradient({
+        kernelName: denseStackKernelName(depth, linear),
+        inputsToSave: ['x', ...kernels],
+        outputsToSave: [!linear, true],
+        gradFunc: (dys, saved, attrs) => {
+          const dy = Array.isArray(dys) ? dys[0]! : dys;
+          const [x, ...rest] = saved as tf.Tensor[];
+          const ws = rest.slice(0, depth);
+          const outs = rest.slice(depth);
+          const inputs: tf.NamedTensorMap = { dy, x, hidden: outs[outs.length - 1]! };
+          if (!linear) inputs['y'] = outs[0]!;
+          ws.forEach((w, l) => (inputs[`w${l}`] = w));
+          // One kernel makes every gradient; the engine asks for them one input at a time, so compute
+          // them now (the engine's backward scope disposes the ones it does not use).
+          const grads = tf.engine().runKernel(DENSE_STACK_GRAD_KERNEL, inputs, { ...attrs, depth }) as tf.Tensor[];
+          const out: Record<string, () => tf.Tensor> = { x: () => grads[0]! };
+          for (let l = 0; l < depth; l++) {
+            out[`w${l}`] = () => grads[1 + 2 * l]!;
+            out[`b${l}`] = () => grads[2 + 2 * l]!;
+          }
+          return out;
+        },
+      });
+    }
   }
   registered = true;
 }
@@ -278,7 +289,9 @@ export function denseStackAvailable(depth: number): boolean {
   const backend = tf.getBackend();
   if (ready.has(backend)) return true;
   if (!STACK_BACKENDS.includes(backend)) return false;
-  for (let d = MIN_STACK_DEPTH; d <= MAX_STACK_DEPTH; d++) if (!tf.getKernel(denseStackKernelName(d), backend)) return false;
+  for (let d = MIN_STACK_DEPTH; d <= MAX_STACK_DEPTH; d++) {
+    if (!tf.getKernel(denseStackKernelName(d), backend) || !tf.getKernel(denseStackKernelName(d, true), backend)) return false;
+  }
   if (!tf.getKernel(DENSE_STACK_GRAD_KERNEL, backend)) return false;
   ready.add(backend);
   return true;
@@ -306,7 +319,8 @@ export function denseStack(x: tf.Tensor, layers: readonly StackLayer[]): tf.Tens
     inputs[`b${i}`] = l.bias;
   });
   const attrs = { activations: layers.map((l) => l.activation).join(',') };
-  const [y, hidden] = tf.engine().runKernel(denseStackKernelName(depth), inputs, attrs) as [tf.Tensor2D, tf.Tensor];
+  const name = denseStackKernelName(depth, layers[depth - 1]!.activation === 'linear');
+  const [y, hidden] = tf.engine().runKernel(name, inputs, attrs) as [tf.Tensor2D, tf.Tensor];
   // The tape keeps its own reference to hidden for the gradient.
   hidden.dispose();
   return y;

@@ -408,9 +408,15 @@ describe('AsyncVectorEnv', () => {
     }
   });
 
-  it('notices a worker that exits while this thread is blocked waiting for it', { timeout: 15_000 }, async () => {
-    // Only the worker's exit hook can end this 60 s blocking wait before the test's 15 s timeout.
-    const vec = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 1, failMode: 'exit', failAtStep: 2 }, blockingWaitMs: 60_000, timeoutMs: 60_000 });
+  it('notices a worker that exits while this thread is blocked waiting for it', { timeout: 40_000 }, async () => {
+    // Only the worker's exit hook can end this 100 s blocking wait before the test's 40 s timeout.
+    const vec = await makeVec(FAULTY, 2, {
+      async: true,
+      imports: [fixtures],
+      kwargs: { failSeed: 1, failMode: 'exit', failAtStep: 2 },
+      blockingWaitMs: 100_000,
+      timeoutMs: 100_000,
+    });
     await vec.reset({ seed: 0 });
     // Env 1 exits at its second step since its seeded reset (an autoreset in between may delay it).
     let err: unknown = null;

@@ -17,39 +17,34 @@ export type GemmKernel = (
 
 const f32Load = [0x2a, 2, 0];
 const f32Store = [0x38, 2, 0];
+const i32And = [0x71];
 const v128Load = [0xfd, 0x00, 4, 0];
 const v128Store = [0xfd, 0x0b, 4, 0];
 const f32x4Max = [0xfd, 0xe9, 0x01];
 const selectV128 = [0x1c, 0x01, 0x7b];
 
 /**
- * A 4×4 register block: four rows of A against one 4-wide column group of B, four independent
- * accumulators (one B load serves four rows), so the adds do not wait on each other.
+ * Register blocks of four rows of A against two 4-wide column groups of B (eight accumulators; each B
+ * load serves four rows, each splat of A two groups), then one group for a remaining 4 columns. The
+ * accumulators are independent, so the adds do not wait on each other.
  */
 function gemmFunc(): FuncDef {
   const [a, sAi, sAk, b, c, M, K, nBytes, bias, relu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [i, j, k, pa0, pa1, pa2, pa3, pb, cp] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const [acc0, acc1, acc2, acc3, bv, init] = [19, 20, 21, 22, 23, 24];
-  const accs = [acc0, acc1, acc2, acc3];
+  const [i, j, k, pa0, pa1, pa2, pa3, pb, cp, jEnd8] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const acc = [20, 21, 22, 23, 24, 25, 26, 27]; // acc[r + 4g]: row r, column group g
+  const [bv0, bv1, init0, init1, av] = [28, 29, 30, 31, 32];
   const ptrs = [pa0, pa1, pa2, pa3];
-  const mac = (acc: number, p: number): number[][] => [op.get(acc), op.get(p), f32Load, op.splat, op.get(bv), op.mul, op.add, op.set(acc)];
-  const out = (acc: number, rowOffset: number[][]): number[][] => [
-    op.get(cp), ...rowOffset, op.get(acc), op.v128Zero, f32x4Max, op.get(acc), op.get(relu), selectV128, v128Store,
-  ];
-  return {
-    name: 'gemm',
-    params: new Array(10).fill(I32),
-    locals: [...new Array(9).fill(I32), ...new Array(6).fill(V128)],
-    body: [
-      op.i32(0), op.set(i),
-      op.block, op.loop,
-      op.get(i), op.get(M), op.i32GeU, op.brIf(1),
-      op.i32(0), op.set(j),
-      op.block, op.loop,
-      op.get(j), op.get(nBytes), op.i32GeU, op.brIf(1),
-      // init = bias ? bias[j..j+3] : 0 (address bias + j is always readable: offset 0 is reserved)
-      op.get(bias), op.get(j), op.i32Add, v128Load, op.v128Zero, op.get(bias), selectV128, op.set(init),
-      ...accs.flatMap((acc) => [op.get(init), op.set(acc)]),
+  const bvs = [bv0, bv1];
+  const inits = [init0, init1];
+  /** The block at column j for `groups` (1 or 2) 4-wide column groups. */
+  const block = (groups: number): number[][] => {
+    const gs = Array.from({ length: groups }, (_, g) => g);
+    return [
+      // init_g = bias ? bias[j + 4g..] : 0 (address bias + j is always readable: offset 0 is reserved)
+      ...gs.flatMap((g) => [
+        op.get(bias), op.get(j), op.i32Add, [0xfd, 0x00, 4, g * 16], op.v128Zero, op.get(bias), selectV128, op.set(inits[g]!),
+      ]),
+      ...gs.flatMap((g) => [0, 1, 2, 3].flatMap((r) => [op.get(inits[g]!), op.set(acc[r + 4 * g]!)])),
       // pa_r = a + (i + r)·sAi
       op.get(a), op.get(i), op.get(sAi), op.i32Mul, op.i32Add, op.set(pa0),
       op.get(pa0), op.get(sAi), op.i32Add, op.set(pa1),
@@ -59,22 +54,50 @@ function gemmFunc(): FuncDef {
       op.i32(0), op.set(k),
       op.block, op.loop,
       op.get(k), op.get(K), op.i32GeU, op.brIf(1),
-      op.get(pb), v128Load, op.set(bv),
-      ...mac(acc0, pa0), ...mac(acc1, pa1), ...mac(acc2, pa2), ...mac(acc3, pa3),
-      ...ptrs.flatMap((p) => [op.get(p), op.get(sAk), op.i32Add, op.set(p)]),
+      ...gs.flatMap((g) => [op.get(pb), [0xfd, 0x00, 4, g * 16], op.set(bvs[g]!)]),
+      ...[0, 1, 2, 3].flatMap((r) => [
+        op.get(ptrs[r]!), f32Load, op.splat, op.set(av),
+        ...gs.flatMap((g) => [op.get(acc[r + 4 * g]!), op.get(av), op.get(bvs[g]!), op.mul, op.add, op.set(acc[r + 4 * g]!)]),
+      ]),
+      ...ptrs.flatMap((q) => [op.get(q), op.get(sAk), op.i32Add, op.set(q)]),
       op.get(pb), op.get(nBytes), op.i32Add, op.set(pb),
       op.get(k), op.i32(1), op.i32Add, op.set(k),
       op.br(0),
       op.end, op.end,
-      // cp = c + i·nBytes + j; rows i..i+3
+      // cp = c + i·nBytes + j; rows i..i+3, relu ? max(acc, 0) : acc
       op.get(c), op.get(i), op.get(nBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(cp),
-      ...out(acc0, []),
-      ...out(acc1, [op.get(nBytes), op.i32Add]),
-      ...out(acc2, [op.get(nBytes), op.get(nBytes), op.i32Add, op.i32Add]),
-      ...out(acc3, [op.get(nBytes), op.get(nBytes), op.get(nBytes), op.i32Add, op.i32Add, op.i32Add]),
-      op.get(j), op.i32(16), op.i32Add, op.set(j),
+      ...[0, 1, 2, 3].flatMap((r) =>
+        gs.flatMap((g) => [
+          op.get(cp),
+          ...Array.from({ length: r }, () => [op.get(nBytes), op.i32Add]).flat(),
+          op.get(acc[r + 4 * g]!), op.v128Zero, f32x4Max, op.get(acc[r + 4 * g]!), op.get(relu), selectV128,
+          [0xfd, 0x0b, 4, g * 16],
+        ]),
+      ),
+    ];
+  };
+  return {
+    name: 'gemm',
+    params: new Array(10).fill(I32),
+    locals: [...new Array(10).fill(I32), ...new Array(13).fill(V128)],
+    body: [
+      // jEnd8 = nBytes rounded down to 32 bytes (pairs of column groups)
+      op.get(nBytes), op.i32(-32), i32And, op.set(jEnd8),
+      op.i32(0), op.set(i),
+      op.block, op.loop,
+      op.get(i), op.get(M), op.i32GeU, op.brIf(1),
+      op.i32(0), op.set(j),
+      op.block, op.loop,
+      op.get(j), op.get(jEnd8), op.i32GeU, op.brIf(1),
+      ...block(2),
+      op.get(j), op.i32(32), op.i32Add, op.set(j),
       op.br(0),
       op.end, op.end,
+      // a last single group when nBytes is an odd multiple of 16
+      op.block,
+      op.get(j), op.get(nBytes), op.i32GeU, op.brIf(0),
+      ...block(1),
+      op.end,
       op.get(i), op.i32(4), op.i32Add, op.set(i),
       op.br(0),
       op.end, op.end,

@@ -2,13 +2,14 @@
 // back ends (predict, and the lighter model.apply) against the compiled forward pass of
 // nets/fastForward.ts (WebAssembly SIMD, and its plain-JS fallback; target ≤ 5 µs). Writes bench/results/nets.json, section 'inference'.
 // The machine is shared: figures are µs per call, median and best over blocks of calls, plus CPU µs
-// of this process per call (less sensitive to other processes taking the cores). wasm is timed on the
-// default thread count and single-threaded: a one-row MLP is far too small for XNNPACK to split, so
+// of this process per call (less sensitive to other processes taking the cores). wasm is timed on
+// PIXELGYM_WASM_THREADS threads (else min(2, cores)) and single-threaded: a one-row MLP is far too small for XNNPACK to split, so
 // threads should neither help nor hurt it.
 import * as tf from '@tensorflow/tfjs';
 import { defaultWasmThreads, selectBackend, stopWasmBackend, wasmThreads } from '../nets/backend.js';
 import { compileDenseForward } from '../nets/fastForward.js';
 import { mlp } from '../nets/modules/mlp.js';
+import os from 'node:os';
 import { median, writeResults } from './util.js';
 
 interface Timing {
@@ -32,6 +33,11 @@ function time(fn: (i: number) => void, perBlock: number, blocks: number): Timing
   const calls = perBlock * blocks;
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return { medianUs: r(median(perCall)), bestUs: r(Math.min(...perCall)), cpuUs: r((cpu.user + cpu.system) / calls), calls };
+}
+
+/** Threads for the threaded run: PIXELGYM_WASM_THREADS if set, else min(2, cores) (the library default is 1). */
+function benchWasmThreads(): number {
+  return process.env['PIXELGYM_WASM_THREADS'] ? defaultWasmThreads() : Math.min(2, os.availableParallelism());
 }
 
 /** 64 seeded observations to cycle through. */
@@ -63,6 +69,7 @@ function tfjsTimings(model: tf.LayersModel, obs: Float32Array[]): { predict: Tim
 }
 
 export async function main(): Promise<void> {
+  const loadBefore = os.loadavg();
   await selectBackend('cpu');
   const model = mlp({ inputSize: 4, hiddenSizes: [64, 64], outputSize: 2, seed: 0 });
   const obs = observations();
@@ -102,9 +109,9 @@ export async function main(): Promise<void> {
       await selectBackend('cpu');
     }
   };
-  const threads = defaultWasmThreads();
+  const threads = benchWasmThreads();
   const wasm = await onWasm(threads);
-  const wasm1Thread = threads > 1 ? await onWasm(1) : 'same as tfjsWasm (default is 1 thread)';
+  const wasm1Thread = threads > 1 ? await onWasm(1) : 'same as tfjsWasm (1 thread)';
   await stopWasmBackend();
 
   const data = {
@@ -116,6 +123,7 @@ export async function main(): Promise<void> {
     tfjsWasm: wasm,
     tfjsWasm1Thread: wasm1Thread,
     targetFastPathUs: 5,
+    loadAverage: { before: loadBefore.map((v) => Number(v.toFixed(2))), after: os.loadavg().map((v) => Number(v.toFixed(2))) },
   };
   const path = writeResults('nets.json', 'inference', data);
   console.log(JSON.stringify(data, null, 2));

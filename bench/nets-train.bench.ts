@@ -9,8 +9,8 @@
 // profiled steps. The cpu back end only runs the mlp (a Nature-CNN step there takes ~30 s): set
 // PIXELGYM_BENCH_CPU_CNN=1 to time one.
 //
-// wasm runs twice: on the default thread count (the threaded SIMD build, XNNPACK over a pthread
-// pool; everything above) and single-threaded (pixelgym variant only, section 'wasm1Thread'). With
+// wasm runs twice: on PIXELGYM_WASM_THREADS threads if set, else min(2, cores) (the threaded SIMD
+// build, XNNPACK over a pthread pool; everything above) and single-threaded (pixelgym variant only, section 'wasm1Thread'). With
 // threads, a kernel's CPU time counts every thread, so compare wall times across thread counts.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
@@ -195,6 +195,11 @@ async function profile(step: () => void, repeats: number): Promise<{ rows: Kerne
   return { rows, totalCpuMs: round(rows.reduce((s, r) => s + r.cpuMs, 0), 1) };
 }
 
+/** Threads for the threaded run: PIXELGYM_WASM_THREADS if set, else min(2, cores) (the library default is 1). */
+function benchWasmThreads(): number {
+  return process.env['PIXELGYM_WASM_THREADS'] ? defaultWasmThreads() : Math.min(2, os.availableParallelism());
+}
+
 function setVariant(variant: Variant): void {
   if (variant === 'pixelgym') registerWasmKernels();
   else unregisterWasmKernels();
@@ -234,7 +239,7 @@ export async function main(): Promise<void> {
   const backends: Record<string, unknown> = {};
 
   // wasm: both variants, both nets, and the profiles, on the default thread count.
-  const threads = defaultWasmThreads();
+  const threads = benchWasmThreads();
   await stopWasmBackend();
   await selectBackend('wasm', { wasmThreads: threads });
   const wasm: Record<string, unknown> = { threads: wasmThreads() };

@@ -11,7 +11,7 @@ import { combineErrors, describeEnvs, VectorEnvError } from './errors.js';
 import { expandSeeds } from './options.js';
 import { CTRL_HAS_MSG, OP_CLOSE, OP_RESET, OP_STEP, type ResetPayload, type WorkerReply, type WorkerSetup } from './protocol.js';
 import type { AutoresetMode, BatchArray, VecResetOptions, VecResetResult, VecStepResult, VectorEnv } from './types.js';
-import { groups, hello, signal, spawn, unfinished, waitAll, waitAllBlocking, type Handle, type WorkerState } from './workers.js';
+import { blockedFailures, groups, hello, signal, spawn, unfinished, waitAll, waitAllBlocking, type Handle, type WorkerState } from './workers.js';
 
 export type { AsyncVectorEnvOptions } from './asyncOptions.js';
 export type { WorkerState } from './workers.js';
@@ -123,32 +123,31 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
   }
 
   async reset(opts: VecResetOptions = {}): Promise<VecResetResult<O>> {
-    this.assertUsable('reset');
-    const seeds = expandSeeds(opts.seed === undefined && this.pendingSeed !== undefined ? { ...opts, seed: this.pendingSeed } : opts, this.numEnvs);
-    if (opts.options !== undefined) {
-      try {
-        structuredClone(opts.options);
-      } catch (err) {
-        throw new TypeError(`reset: options can't be sent to worker threads: ${(err as Error).message}`);
-      }
-    }
-    this.pendingSeed = undefined;
-    this.needsReset = true;
-    await this.run(OP_RESET, 'reset', (h) => {
-      const p: ResetPayload = { seeds: h.envIndices.map((i) => seeds[i]!) };
-      if (opts.options !== undefined) p.options = opts.options;
-      return p;
-    });
+    await this.run(OP_RESET, 'reset', this.prepareReset(opts));
     this.needsReset = false;
     return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
   }
 
   async step(actions: ArrayLike<number>): Promise<VecStepResult<O>> {
-    this.assertUsable('step');
-    if (this.needsReset) throw new Error('AsyncVectorEnv: step() needs a successful reset() first');
-    // Workers are idle between calls, so the shared action buffer can be written now.
-    writeActions(this.batch.actLayout, this.numEnvs, actions, this.batch.bufs.actions);
+    this.prepareStep(actions);
     await this.run(OP_STEP, 'step', null);
+    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
+  }
+
+  /**
+   * reset() that blocks this thread until the workers are done: no promise, no event loop. A
+   * worker that dies, or no answer within `timeoutMs`, throws and closes the vector env.
+   */
+  resetSync(opts: VecResetOptions = {}): VecResetResult<O> {
+    this.runBlocking(OP_RESET, 'reset', this.prepareReset(opts));
+    this.needsReset = false;
+    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
+  }
+
+  /** step() that blocks this thread until the workers are done (Gymnasium's blocking step); see resetSync. */
+  stepSync(actions: ArrayLike<number>): VecStepResult<O> {
+    this.prepareStep(actions);
+    this.runBlocking(OP_STEP, 'step', null);
     return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
   }
 
@@ -166,34 +165,92 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     if (this.busy) throw new Error(`AsyncVectorEnv: ${what}() while another call is running; await it first`);
   }
 
+  /** Checks reset options and returns each worker's payload; nothing is sent yet. */
+  private prepareReset(opts: VecResetOptions): (h: Handle) => ResetPayload {
+    this.assertUsable('reset');
+    const seeds = expandSeeds(opts.seed === undefined && this.pendingSeed !== undefined ? { ...opts, seed: this.pendingSeed } : opts, this.numEnvs);
+    if (opts.options !== undefined) {
+      try {
+        structuredClone(opts.options);
+      } catch (err) {
+        throw new TypeError(`reset: options can't be sent to worker threads: ${(err as Error).message}`);
+      }
+    }
+    this.pendingSeed = undefined;
+    this.needsReset = true;
+    return (h) => {
+      const p: ResetPayload = { seeds: h.envIndices.map((i) => seeds[i]!) };
+      if (opts.options !== undefined) p.options = opts.options;
+      return p;
+    };
+  }
+
+  /** Checks the actions and writes them into shared memory (workers are idle between calls). */
+  private prepareStep(actions: ArrayLike<number>): void {
+    this.assertUsable('step');
+    if (this.needsReset) throw new Error('AsyncVectorEnv: step() needs a successful reset() first');
+    writeActions(this.batch.actLayout, this.numEnvs, actions, this.batch.bufs.actions);
+  }
+
+  /** Marks a call running and sends its op to every worker. */
+  private begin(op: number, payload: ((h: Handle) => ResetPayload) | null): void {
+    this.busy = true;
+    this.batch.infos.fill(null);
+    this.batch.finalInfos.fill(null);
+    Atomics.store(this.pending, 0, this.handles.length);
+    for (const h of this.handles) {
+      if (payload) h.port.postMessage(payload(h));
+      signal(h, op);
+    }
+  }
+
+  /** Reads the infos and errors the workers posted for a finished op; errors make the batch need a reset. */
+  private collect(phase: string): VectorEnvError | null {
+    const failed: VectorEnvError[] = [];
+    for (const h of this.handles) if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
+    if (failed.length === 0) return null;
+    this.needsReset = true;
+    return combineErrors(failed);
+  }
+
   /**
    * Sends one op to every worker and waits for all of them; gathers infos, or throws their errors.
    * Fast path: block this thread until the workers are done (no event loop, no allocation); ops
    * that take longer than `blockingWaitMs`, and dead or stuck workers, continue on the event loop.
    */
   private async run(op: number, phase: string, payload: ((h: Handle) => ResetPayload) | null): Promise<void> {
-    this.busy = true;
-    const failed: VectorEnvError[] = [];
-    this.batch.infos.fill(null);
-    this.batch.finalInfos.fill(null);
+    let failed: VectorEnvError | null;
     try {
-      Atomics.store(this.pending, 0, this.handles.length);
-      for (const h of this.handles) {
-        if (payload) h.port.postMessage(payload(h));
-        signal(h, op);
-      }
+      this.begin(op, payload);
       if (waitAllBlocking(this.handles, this.pending, this.opts.blockingWaitMs)) {
         // Settle one microtask later, so the call counts as running until its promise settles, as on the slow path.
         await Promise.resolve();
       } else await this.waitOnEventLoop(phase);
-      for (const h of this.handles) if (Atomics.load(h.ctrl, CTRL_HAS_MSG) === 1) this.receive(h, phase, failed);
+      failed = this.collect(phase);
     } finally {
       this.busy = false;
     }
-    if (failed.length > 0) {
-      this.needsReset = true;
-      throw combineErrors(failed);
+    if (failed) throw failed;
+  }
+
+  /** `run` for the Sync methods: blocks up to `timeoutMs`; a dead or stuck worker throws and closes the vector env. */
+  private runBlocking(op: number, phase: string, payload: ((h: Handle) => ResetPayload) | null): void {
+    let failed: VectorEnvError | null = null;
+    let done: boolean;
+    try {
+      this.begin(op, payload);
+      done = waitAllBlocking(this.handles, this.pending, this.opts.timeoutMs);
+      if (done) failed = this.collect(phase);
+    } finally {
+      this.busy = false;
     }
+    if (!done) {
+      const err = combineErrors(blockedFailures(this.handles, phase, this.opts.timeoutMs));
+      this.fatal = err;
+      void this.close(); // ends the threads; `closed` is true from now on
+      throw err;
+    }
+    if (failed) throw failed;
   }
 
   /** The slow path of `run`: waits with the workers referenced, and closes the vector env if one died or timed out. */

@@ -30,6 +30,8 @@ export const CTRL_HAS_MSG = 3;
 export const CTRL_SLEEPING = 4;
 /** Set to 1 by the worker's process 'exit' hook, so a main thread blocked in Atomics.wait notices a death. */
 export const CTRL_EXITED = 5;
+/** The worker's exit code, stored by the same hook before EXITED. */
+export const CTRL_EXIT_CODE = 6;
 export const CTRL_LENGTH = 8;
 
 export const OP_RESET = 1;

@@ -11,6 +11,7 @@ import {
   CTRL_CMD,
   CTRL_DONE,
   CTRL_EXITED,
+  CTRL_EXIT_CODE,
   CTRL_HAS_MSG,
   CTRL_OP,
   CTRL_SLEEPING,
@@ -163,7 +164,8 @@ function serve(envs: Env[], setup: WorkerSetup): void {
 }
 
 // A thread that ends (process.exit in an env, say) flags it where a blocked main thread looks.
-process.on('exit', () => {
+process.on('exit', (code: number) => {
+  Atomics.store(ctrl, CTRL_EXIT_CODE, code);
   Atomics.store(ctrl, CTRL_EXITED, 1);
   Atomics.notify(pending, 0);
 });

@@ -6,6 +6,7 @@ import {
   CTRL_CMD,
   CTRL_DONE,
   CTRL_EXITED,
+  CTRL_EXIT_CODE,
   CTRL_HAS_MSG,
   CTRL_LENGTH,
   CTRL_OP,
@@ -87,8 +88,7 @@ export async function waitAll(hs: readonly Handle[], pending: Int32Array, phase:
     const busy = hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
     if (busy.length === 0) return [];
     const left = deadline - performance.now();
-    if (left <= 0)
-      return busy.map((h) => new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices));
+    if (left <= 0) return busy.map((h) => timeoutError(h, phase, timeoutMs));
     const r = waitAsync(pending, 0, cur, left);
     if (r.async) await r.value;
   }
@@ -99,8 +99,22 @@ export function unfinished(hs: readonly Handle[]): number[] {
   return hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq).flatMap((h) => h.envIndices);
 }
 
+/** Why a blocking wait ended unfinished, without the event loop: workers that flagged their exit, else the busy ones timed out. */
+export function blockedFailures(hs: readonly Handle[], phase: string, timeoutMs: number): VectorEnvError[] {
+  const busy = hs.filter((h) => Atomics.load(h.ctrl, CTRL_DONE) !== h.seq);
+  const dead = busy.filter((h) => h.exited || Atomics.load(h.ctrl, CTRL_EXITED) === 1);
+  if (dead.length > 0) return dead.map((h) => deathError(h, `during ${phase}()`));
+  return busy.map((h) => timeoutError(h, phase, timeoutMs));
+}
+
+function timeoutError(h: Handle, phase: string, timeoutMs: number): VectorEnvError {
+  return new VectorEnvError(`${describeEnvs(h.envIndices)}: no answer to ${phase}() within ${timeoutMs} ms (env stuck?)`, h.envIndices);
+}
+
 function deathError(h: Handle, when: string): VectorEnvError {
-  const why = h.crash ? `crashed: ${h.crash.message}` : `exited with code ${h.exitCode}`;
+  // Before the 'exit' event has been delivered, the code comes from the worker's own exit hook.
+  const code = h.exitCode ?? Atomics.load(h.ctrl, CTRL_EXIT_CODE);
+  const why = h.crash ? `crashed: ${h.crash.message}` : `exited with code ${code}`;
   return new VectorEnvError(`${describeEnvs(h.envIndices)}: worker thread ${why} ${when}`, h.envIndices, { cause: h.crash ?? undefined });
 }
 

@@ -432,6 +432,65 @@ describe('AsyncVectorEnv', () => {
     expect(vec.workerStates.every((w) => w.exited)).toBe(true);
   });
 
+  it('stepSync and resetSync block until the workers are done and match SyncVectorEnv', async () => {
+    const sync = await makeVec(BOXWALK, 3, { autoresetMode: 'same-step' });
+    const vec = await makeVec(BOXWALK, 3, { async: true, numWorkers: 2, autoresetMode: 'same-step', imports: [fixtures], timeoutMs: 30_000 });
+    try {
+      expect(() => vec.stepSync([0, 0, 0, 0, 0, 0])).toThrow(/needs a successful reset/);
+      const r0 = sync.reset({ seed: 21 });
+      const r1 = vec.resetSync({ seed: 21 });
+      expect(r1.observations).toEqual(r0.observations);
+      const rng = new Rng(5);
+      let ends = 0;
+      for (let t = 0; t < 120; t++) {
+        const a = randomActions(sync, rng);
+        const s0 = sync.step(a);
+        const s1 = vec.stepSync(a);
+        expect(s1.observations).toEqual(s0.observations);
+        expect(s1.rewards).toEqual(s0.rewards);
+        expect(s1.terminations).toEqual(s0.terminations);
+        expect(s1.infos).toEqual(s0.infos);
+        ends += s0.terminations.reduce((x, y) => x + y, 0);
+      }
+      expect(ends).toBeGreaterThan(3);
+      // The async call counts as running until its promise settles.
+      const p = vec.step(randomActions(sync, rng));
+      expect(() => vec.stepSync(randomActions(sync, rng))).toThrow(/another call/);
+      await p;
+    } finally {
+      sync.close();
+      await vec.close();
+    }
+  });
+
+  it('stepSync names a dead or stuck worker and closes the vector env', async () => {
+    const base = threadCount();
+    const dying = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 1, failMode: 'exit', failAtStep: 2 }, timeoutMs: 100_000 });
+    dying.resetSync({ seed: 0 });
+    let err: unknown = null;
+    for (let t = 0; t < 10 && err === null; t++) {
+      try {
+        dying.stepSync([0, 0]);
+      } catch (e) {
+        err = e;
+      }
+    }
+    expect(err).toBeInstanceOf(VectorEnvError);
+    expect((err as VectorEnvError).envIndices).toEqual([1]);
+    expect((err as Error).message).toMatch(/env 1: worker thread exited with code 7 during step\(\)/);
+    expect(dying.closed).toBe(true);
+    await dying.close();
+    expect(() => dying.stepSync([0, 0])).toThrow(/after close\(\) \(it shut down after: env 1: worker thread exited/);
+
+    const stuck = await makeVec(FAULTY, 2, { async: true, imports: [fixtures], kwargs: { failSeed: 0, failMode: 'hang', failAtStep: 1 }, timeoutMs: 3000 });
+    stuck.resetSync({ seed: 0 });
+    expect(() => stuck.stepSync([0, 0])).toThrow(/env 0: no answer to step\(\) within 3000 ms/);
+    expect(stuck.closed).toBe(true);
+    await stuck.close();
+    expect([...dying.workerStates, ...stuck.workerStates].every((w) => w.exited)).toBe(true);
+    expect(threadCount()).toBe(base);
+  });
+
   it('checks the waiting options before starting any thread', async () => {
     const base = threadCount();
     await expect(makeVec(FAULTY, 2, { async: true, imports: [fixtures], blockingWaitMs: -1 })).rejects.toThrow(/blockingWaitMs must be in \[0, timeoutMs\]/);

@@ -33,7 +33,8 @@ interface RunOptions {
 }
 
 /**
- * Runs its sub-envs in worker threads (Gymnasium's `AsyncVectorEnv`), every call a promise.
+ * Runs its sub-envs in worker threads (Gymnasium's `AsyncVectorEnv`): reset/step return promises,
+ * resetSync/stepSync block instead.
  * Workers build the envs by id (built-ins, `imports`, or a module-path entry point registered
  * in this thread) and write observations, rewards and flags straight into shared memory; see
  * protocol.ts. An env that throws rejects the call with a `VectorEnvError` naming it and requires

@@ -125,14 +125,13 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
 
   async reset(opts: VecResetOptions = {}): Promise<VecResetResult<O>> {
     await this.run(OP_RESET, 'reset', this.prepareReset(opts));
-    this.needsReset = false;
-    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
+    return this.resetOutcome();
   }
 
   async step(actions: ArrayLike<number>): Promise<VecStepResult<O>> {
     this.prepareStep(actions);
     await this.run(OP_STEP, 'step', null);
-    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
+    return this.stepOutcome();
   }
 
   /**
@@ -141,15 +140,14 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
    */
   resetSync(opts: VecResetOptions = {}): VecResetResult<O> {
     this.runBlocking(OP_RESET, 'reset', this.prepareReset(opts));
-    this.needsReset = false;
-    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
+    return this.resetOutcome();
   }
 
   /** step() that blocks this thread until the workers are done (Gymnasium's blocking step); see resetSync. */
   stepSync(actions: ArrayLike<number>): VecStepResult<O> {
     this.prepareStep(actions);
     this.runBlocking(OP_STEP, 'step', null);
-    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
+    return this.stepOutcome();
   }
 
   /** Closes the sub-envs and ends every worker thread; idempotent, resolves when all threads have exited. */
@@ -164,6 +162,15 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
       throw new Error(`AsyncVectorEnv: ${what}() after close()${why}`);
     }
     if (this.busy) throw new Error(`AsyncVectorEnv: ${what}() while another call is running; await it first`);
+  }
+
+  private resetOutcome(): VecResetResult<O> {
+    this.needsReset = false;
+    return resetResult(this.batch.bufs, this.numEnvs, this.batch.infos, this.opts.copy) as VecResetResult<O>;
+  }
+
+  private stepOutcome(): VecStepResult<O> {
+    return stepResult(this.batch.bufs, this.numEnvs, this.batch.obsLayout, this.batch.infos, this.batch.finalInfos, this.opts.copy) as VecStepResult<O>;
   }
 
   /** Checks reset options and returns each worker's payload; nothing is sent yet. */

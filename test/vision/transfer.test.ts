@@ -1,5 +1,6 @@
 // Transfer learning: a CNN trunk pretrained on Catch frames becomes a DQN agent's encoder, frozen or
-// fine-tuned, and the agent trains from pixels with it.
+// fine-tuned, and the agent trains from pixels with it: through the agents' pretrained-encoder hook,
+// and by copying it into an agent's net after the run is made (transferEncoder).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DqnAgent } from '../../agents/dqn.js';
@@ -60,10 +61,14 @@ async function dqnRun(seed: number, totalSteps = 400) {
       network: smallCnnSpecOf(cnn.config),
       preprocess: { grayscale: false, resize: null, frameSkip: 1, frameStack: 1, clipReward: false },
       learningStarts: 100,
-      // Clipping by global norm needs a gradient for every variable; frozen ones have none.
-      maxGradNorm: 0,
+      // The preset clips by global norm (10): frozen variables have no gradient and are left out of it.
     },
   });
+}
+
+/** The weights of the encoder copies nested in an agent's model (the pretrained-encoder hook). */
+function nestedEncoderWeights(model: tf.LayersModel): tf.LayerVariable[] {
+  return model.layers.filter((l): l is tf.LayersModel => l instanceof tf.LayersModel).flatMap((m) => m.weights);
 }
 
 describe('transfer to DQN on Catch-v0 from pixels', () => {
@@ -96,6 +101,39 @@ describe('transfer to DQN on Catch-v0 from pixels', () => {
     expect(same(values(encoder), encoderBefore)).toBe(true);
     expect(same(values(head), headBefore)).toBe(false);
     expect(result.evals.length).toBeGreaterThan(0);
+    expect(Number.isFinite(result.evals.at(-1)!.meanReturn)).toBe(true);
+    agent.dispose();
+  });
+
+  it("the agents' pretrained-encoder hook: DQN learns on the frozen trunk with gradient clipping on", async () => {
+    const run = await createRun({
+      algo: 'dqn',
+      preset: 'catch',
+      env: 'Catch-v0',
+      envKwargs: { obsType: 'rgb', ...FRAME },
+      backend: 'wasm',
+      seed: 7,
+      totalSteps: 400,
+      evalEvery: 400,
+      evalEpisodes: 5,
+      checkpointEvery: 0,
+      config: {
+        network: { type: 'pretrained', source: cnn.trunk, freeze: true },
+        preprocess: { grayscale: false, resize: null, frameSkip: 1, frameStack: 1, clipReward: false },
+        learningStarts: 100,
+      },
+    });
+    const agent = run.agent as DqnAgent;
+    expect(agent.config.maxGradNorm).toBeGreaterThan(0);
+    const encoder = nestedEncoderWeights(agent.online);
+    expect(same(values(encoder), values(cnn.trunk.weights))).toBe(true);
+    const head = agent.online.weights.filter((w) => !encoder.includes(w));
+    const headBefore = values(head);
+    const result = await run.start();
+    expect(agent.updates).toBeGreaterThan(50);
+    expect(same(values(encoder), values(cnn.trunk.weights))).toBe(true);
+    expect(same(values(nestedEncoderWeights(agent.target)), values(cnn.trunk.weights))).toBe(true);
+    expect(same(values(head), headBefore)).toBe(false);
     expect(Number.isFinite(result.evals.at(-1)!.meanReturn)).toBe(true);
     agent.dispose();
   });

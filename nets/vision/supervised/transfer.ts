@@ -1,5 +1,7 @@
 // Transfer learning (cs231n ch. 6.7): reuse a trained conv trunk as an agent's encoder, frozen (train
 // only the new head) or fine-tuned (train everything, starting from the pretrained weights).
+// Agents also take a trunk directly, before they build their nets: network: { type: 'pretrained',
+// source: trunk, freeze } (agents/networks.ts). This file copies into a net that already exists.
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedCnnConfig } from './cnn.js';
 

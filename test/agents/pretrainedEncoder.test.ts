@@ -186,6 +186,23 @@ describe('DQN on a pretrained encoder', () => {
     wrong.dispose();
   });
 
+  it('takes a tf.Sequential encoder whose output is a feature map (flattened), built directly from a config', () => {
+    const seq = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [FRAME.height, FRAME.width, 3], filters: 2, kernelSize: 3, strides: 2, activation: 'relu' })] });
+    const env = make('Catch-v0', { obsType: 'rgb', ...FRAME });
+    const info = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+    const before = tf.memory().numTensors;
+    const agent = new DqnAgent(info, { network: { type: 'pretrained', source: seq, freeze: true } }, 0);
+    expect(agent.online.trainableWeights.map((w) => w.shape)).toEqual([[9 * 4 * 2, 3], [3]]);
+    const q = agent.qValues(env.reset({ seed: 1 }).observation);
+    expect(q.length).toBe(3);
+    expect(Array.from(q).every(Number.isFinite)).toBe(true);
+    // A path source must be loaded first; building directly from one is a clear error.
+    expect(() => new DqnAgent(info, { network: { type: 'pretrained', source: 'some/dir', freeze: true } }, 0)).toThrow(/not loaded; .*loadEncoderSources/);
+    agent.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    seq.dispose();
+  });
+
   it('leaves no tensors behind once the agent is disposed', async () => {
     const source = smallEncoder(5);
     const before = tf.memory().numTensors;

@@ -60,9 +60,10 @@ export function wasmBinaryDir(): string {
 
 /**
  * XNNPACK threads for the wasm back end when none is asked for: PIXELGYM_WASM_THREADS, else 1.
- * Threads pay off for conv nets (the Nature-CNN train step) but every op they split costs a wake-up
- * of the pool thread; on busy shared cores that doubled the cost of small ops (an MLP step), so more
- * than one is opt-in.
+ * Threads pay off for conv nets (the Nature-CNN train step). Small ops stay on the calling thread
+ * (nets/wasmThreadGate.ts), but the threaded build still costs ~1 s of start-up (emscripten starts 8
+ * workers), memory, and some per-op overhead (an MLP step ~20% slower on busy cores), so more than
+ * one thread is opt-in.
  */
 export function defaultWasmThreads(): number {
   const env = process.env['PIXELGYM_WASM_THREADS'];

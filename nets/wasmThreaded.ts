@@ -11,6 +11,8 @@
 //   core), which is 1 on a 2-core machine. We answer that import with 2 × the thread count we want.
 // - emscripten refs a pthread's worker while it runs, and XNNPACK's pool threads never return, so
 //   the process would never exit. We unref them once the pool has started.
+// - tfjs gives every op the pool, and waking it costs more than small ops do: nets/wasmThreadGate.ts
+//   keeps the pool for big convs and matrix products only.
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
@@ -19,6 +21,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../envs/atomicWrite.js';
+import { gateThreadpool, threadpoolPointerAddress, type GatedModule } from './wasmThreadGate.js';
 
 /** XNNPACK's pool is capped at 8 threads by tfjs's C side (and emscripten pre-starts 8 workers). */
 export const maxWasmThreads = 8;
@@ -31,7 +34,7 @@ interface NodeWorker {
 }
 
 /** What we use of the emscripten module (typed structurally: tfjs ships it untyped). */
-interface EmscriptenModule {
+interface EmscriptenModule extends GatedModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   PThread: { runningWorkers: NodeWorker[]; unusedWorkers: NodeWorker[] };
   tfjs?: object;
@@ -92,7 +95,7 @@ function buildFiles(require: NodeRequire): BuildFiles {
   };
 }
 
-async function loadModule(threads: number): Promise<EmscriptenModule> {
+async function loadModule(threads: number): Promise<{ module: EmscriptenModule; wasmBytes: Uint8Array }> {
   const require = createRequire(import.meta.url);
   const files = buildFiles(require);
   const factory = require(files.mainScript) as EmscriptenFactory;
@@ -121,7 +124,17 @@ async function loadModule(threads: number): Promise<EmscriptenModule> {
     disposeData: module.cwrap('dispose_data', null, ['number']),
     dispose: module.cwrap('dispose', null, []),
   };
-  return module;
+  return { module, wasmBytes };
+}
+
+let threadGated = false;
+
+/**
+ * Whether the running threaded back end keeps small ops on the calling thread (nets/wasmThreadGate.ts);
+ * false before it starts or if the build's code was not recognised (then every op is threaded).
+ */
+export function wasmThreadsGated(): boolean {
+  return threadGated;
 }
 
 /** Modules started by our factory, so their workers can be released. */
@@ -139,7 +152,7 @@ function unrefWorkers(module: EmscriptenModule): void {
 export function threadedWasmFactory(threads: number): () => Promise<tf.KernelBackend> {
   checkWasmThreads(threads);
   return async () => {
-    const module = await loadModule(threads);
+    const { module, wasmBytes } = await loadModule(threads);
     setThreadsCount(threads); // read by BackendWasm's constructor
     // BackendWasm's constructor type wants tfjs's module typing; ours carries the members it uses.
     const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
@@ -149,6 +162,9 @@ export function threadedWasmFactory(threads: number): () => Promise<tf.KernelBac
     if (got !== threads) {
       throw new Error(`pixelgym: the threaded wasm build started ${got} threads, not the ${threads} asked for`);
     }
+    // Before the engine sets up the kernels (they bind the C entry points then).
+    const address = threadpoolPointerAddress(wasmBytes);
+    threadGated = address != null && gateThreadpool(module, address);
     return backend;
   };
 }
@@ -157,6 +173,7 @@ export function threadedWasmFactory(threads: number): () => Promise<tf.KernelBac
 export async function terminateWasmThreads(): Promise<void> {
   const all = [...started];
   started.clear();
+  threadGated = false;
   await Promise.all(
     all.flatMap((m) => [...m.PThread.runningWorkers, ...m.PThread.unusedWorkers].map((w) => w.terminate())),
   );

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, saveModel } from '../nets/io.js';
 import { compose, convBlock, denseBlock, flattenBlock, inputOf, rescaleBlock } from '../nets/modules/layers.js';
+import { fuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
 import { minatarCnnBlock } from '../nets/modules/minatarCnn.js';
 import { mlpBlock } from '../nets/modules/mlp.js';
 import { natureCnnBlock } from '../nets/modules/natureCnn.js';
@@ -78,6 +79,21 @@ export function checkNetworkSpec(spec: NetworkSpec, obs: ObsInfo, where: string)
     const n = spec.filters.length;
     if (n === 0 || spec.kernelSizes.length !== n || spec.strides.length !== n)
       throw new Error(`${where}: smallCnn needs filters, kernelSizes and strides of equal non-zero length`);
+  }
+  // 'valid' convolutions shrink the frame; too small a frame would give empty feature maps (and wasm
+  // reads out of bounds), so say so before any layer is built.
+  if (spec.type === 'natureCnn' || spec.type === 'smallCnn') {
+    const kernels = spec.type === 'natureCnn' ? [8, 4, 3] : spec.kernelSizes;
+    const strides = spec.type === 'natureCnn' ? [4, 2, 1] : spec.strides;
+    let [h, w] = [obs.shape[0]!, obs.shape[1]!];
+    kernels.forEach((k, i) => {
+      h = Math.floor((h - k) / strides[i]!) + 1;
+      w = Math.floor((w - k) / strides[i]!) + 1;
+    });
+    if (h < 1 || w < 1)
+      throw new Error(
+        `${where}: network '${spec.type}' is too deep for ${obs.shape[0]}×${obs.shape[1]} frames (its convolutions leave no pixels; natureCnn needs at least 36×36): resize the frames or use smallCnn/mlp`,
+      );
   }
   if (spec.type === 'mlp' && (!Array.isArray(spec.hiddenSizes) || spec.hiddenSizes.some((h) => !Number.isInteger(h) || h <= 0)))
     throw new Error(`${where}: network.hiddenSizes must be positive integers, got ${JSON.stringify(spec.hiddenSizes)}`);
@@ -219,7 +235,9 @@ export function disposeLoadedSources(config: object): void {
 export function buildModel(obs: ObsInfo, body: Block, heads: (features: tf.SymbolicTensor) => tf.SymbolicTensor[], name: string): tf.LayersModel {
   const input = inputOf(obs.shape);
   const outputs = heads(body(input));
-  return tf.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: uniqueLayerName(name) });
+  const model = tf.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: uniqueLayerName(name) });
+  // Chains of dense layers run as one fused kernel on wasm (weights and saved format unchanged).
+  return fuseDenseStacks(model, { backends: ['wasm'] });
 }
 
 /** True when every layer is one `compileDenseForward` handles (no convolutions, no recurrence). */

@@ -93,6 +93,20 @@ describe('DQN', () => {
     expect(m.optimizer).toMatchObject({ type: 'rmsprop', learningRate: 2.5e-4, centered: true });
   });
 
+  it('refuses conv nets too deep for the frame size before building anything', () => {
+    const env = make('Catch-v0', { obsType: 'rgb', width: 10, height: 20 });
+    const spaces = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+    const tensors = tf.memory().numTensors;
+    expect(() => new DqnAgent(spaces, { network: { type: 'natureCnn' } }, 0)).toThrow(/natureCnn' is too deep for 20×10 frames/);
+    expect(() => new DqnAgent(spaces, { network: { type: 'smallCnn', filters: [8, 8], kernelSizes: [5, 5], strides: [2, 2], hidden: 16 } }, 0)).toThrow(
+      /smallCnn' is too deep/,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+    // The same smallCnn fits once the frames are big enough.
+    const big = make('Catch-v0', { obsType: 'rgb', width: 40, height: 40 });
+    new DqnAgent({ observationSpace: big.observationSpace, actionSpace: big.actionSpace }, { network: { type: 'smallCnn', filters: [8, 8], kernelSizes: [5, 5], strides: [2, 2], hidden: 16 } }, 0).dispose();
+  });
+
   it('builds the Nature CNN for stacked 84×84 frames and takes a train step on wasm', () => {
     const env = applyPreprocess(make('MinAtar/Breakout-v1', { obsType: 'rgb' }), dqnPresets['nature']!.config.preprocess!);
     expect(env.observationSpace.shape).toEqual([84, 84, 4]);

@@ -7,6 +7,7 @@ import { Wrapper } from '../../../envs/wrappers/wrapper.js';
 import type { Demonstrations } from '../../../play/demos.js';
 import { bceWithLogits, convDiscriminator } from './gan.js';
 import { checkShape } from './frameModel.js';
+import { Rng } from '../../../envs/rng.js';
 
 export interface RewardModelConfig {
   /** Observation height × width × channels (uint8 pixels, scaled by 1/255 inside). */
@@ -124,30 +125,121 @@ export class DiscriminatorReward {
   }
 }
 
+export interface LearnedRewardOptions {
+  /** 'replace' the env reward with the learned one (GAIL), or 'add' it. Default 'replace'. */
+  mode?: 'replace' | 'add';
+  /**
+   * Expert transitions. With them the discriminator keeps training while the agent acts, expert
+   * against the agent's own recent transitions: the adversarial loop of GAIL. Without them the
+   * reward model stays fixed.
+   */
+  expert?: Transitions;
+  /** Env steps between discriminator updates. Default 8. */
+  updateEvery?: number;
+  /** Minibatch size of each side of an update. Default 32. */
+  batchSize?: number;
+  /** How many of the agent's latest transitions updates sample from. Default 2048. */
+  window?: number;
+  /** Seeds the minibatch sampling. Default 0. */
+  seed?: number;
+}
+
 /**
  * Replaces (or, with `mode: 'add'`, adds to) the env reward with the discriminator's reward of
- * the (observation, action) the step started from. `info.learnedReward` holds it.
+ * the (observation, action) the step started from. `info.learnedReward` holds it and
+ * `info.envReward` the env's own reward (so a run can still be judged by the task's return).
  */
 export class LearnedReward extends Wrapper<Uint8Array, number, Uint8Array, number> {
-  private last: Uint8Array | null = null;
+  readonly mode: 'replace' | 'add';
+  /** Discriminator updates made so far (online mode). */
+  updates = 0;
+  private readonly size: number;
+  private readonly last: Uint8Array;
+  private started = false;
+  private readonly online: {
+    expert: Transitions;
+    updateEvery: number;
+    batchSize: number;
+    window: number;
+    rng: Rng;
+    agent: Transitions;
+    filled: number;
+    next: number;
+    steps: number;
+  } | null;
 
-  constructor(env: Env<Uint8Array, number>, readonly rewardModel: DiscriminatorReward, readonly mode: 'replace' | 'add' = 'replace') {
+  constructor(env: Env<Uint8Array, number>, readonly rewardModel: DiscriminatorReward, modeOrOptions: 'replace' | 'add' | LearnedRewardOptions = 'replace') {
     super(env);
+    const o: LearnedRewardOptions = typeof modeOrOptions === 'string' ? { mode: modeOrOptions } : modeOrOptions;
+    if (o.mode !== undefined && o.mode !== 'replace' && o.mode !== 'add') throw new Error(`LearnedReward: mode must be 'replace' or 'add', got ${JSON.stringify(o.mode)}`);
+    this.mode = o.mode ?? 'replace';
+    this.size = rewardModel.inputShape.reduce((a, b) => a * b, 1);
+    this.last = new Uint8Array(this.size);
+    if (!o.expert) {
+      this.online = null;
+      return;
+    }
+    const positive = (v: number | undefined, d: number, name: string): number => {
+      const x = v ?? d;
+      if (!Number.isInteger(x) || x < 1) throw new Error(`LearnedReward: ${name} must be a positive integer, got ${x}`);
+      return x;
+    };
+    const e = o.expert;
+    if (!(e.count >= 1) || e.observations.length !== e.count * this.size || e.actions.length !== e.count)
+      throw new Error(`LearnedReward: expert transitions must hold count × [${rewardModel.inputShape.join(', ')}] observations and count actions (count ${e.count})`);
+    const window = positive(o.window, 2048, 'window');
+    this.online = {
+      expert: e,
+      updateEvery: positive(o.updateEvery, 8, 'updateEvery'),
+      batchSize: positive(o.batchSize, 32, 'batchSize'),
+      window,
+      rng: new Rng(o.seed ?? 0),
+      agent: { observations: new Uint8Array(window * this.size), actions: new Int32Array(window), count: 0 },
+      filled: 0,
+      next: 0,
+      steps: 0,
+    };
   }
 
   override reset(opts?: ResetOptions): ResetResult<Uint8Array> {
     const r = this.env.reset(opts);
-    this.last = Uint8Array.from(r.observation);
+    this.remember(r.observation);
+    this.started = true;
     return r;
   }
 
   override step(action: number): StepResult<Uint8Array> {
-    if (!this.last) throw new Error('LearnedReward: step before reset');
+    if (!this.started) throw new Error('LearnedReward: step before reset');
     const learned = this.rewardModel.rewards({ observations: this.last, actions: Int32Array.of(action), count: 1 })[0]!;
     const r = this.env.step(action);
-    this.last = Uint8Array.from(r.observation);
+    const info: Record<string, unknown> = { ...r.info, learnedReward: learned, envReward: r.reward };
+    if (this.online) {
+      const loss = this.learn(action);
+      if (loss !== null) info['discriminatorLoss'] = loss;
+    }
+    this.remember(r.observation);
     r.reward = this.mode === 'add' ? r.reward + learned : learned;
-    r.info = { ...r.info, learnedReward: learned };
+    r.info = info;
     return r;
+  }
+
+  private remember(observation: Uint8Array): void {
+    if (observation.length !== this.size) throw new Error(`LearnedReward: observations have ${observation.length} values, the reward model takes ${this.size}`);
+    this.last.set(observation);
+  }
+
+  /** Stores the transition just taken; every `updateEvery` steps, one discriminator update. */
+  private learn(action: number): number | null {
+    const o = this.online!;
+    o.agent.observations.set(this.last, o.next * this.size);
+    o.agent.actions[o.next] = action;
+    o.next = (o.next + 1) % o.window;
+    o.filled = Math.min(o.filled + 1, o.window);
+    o.agent.count = o.filled;
+    o.steps++;
+    if (o.steps % o.updateEvery !== 0 || o.filled < o.batchSize) return null;
+    const pick = (n: number) => Array.from({ length: o.batchSize }, () => o.rng.int(n));
+    this.updates++;
+    return this.rewardModel.trainStep(o.expert, pick(o.expert.count), o.agent, pick(o.filled));
   }
 }

@@ -17,7 +17,7 @@ import { DqnAgent, dqnPresets } from '../agents/dqn.js';
 import type { TrainStep } from '../agents/types.js';
 import { make } from '../envs/registry.js';
 import { registerWasmKernels, selectBackend, unregisterWasmKernels } from '../nets/backend.js';
-import { fuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
+import { fuseDenseStacks, unfuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
 import { mlp } from '../nets/modules/mlp.js';
 import { FusedAdamOptimizer } from '../nets/optim.js';
 import { median, writeResults } from './util.js';
@@ -142,10 +142,11 @@ function dqnRun(fused: boolean, envSteps: number, updates: number): Record<strin
   const config = { ...dqnPresets['cartpole']!.config };
   const env = make('CartPole-v1');
   const agent = new DqnAgent({ observationSpace: env.observationSpace, actionSpace: env.actionSpace }, config, 0);
-  if (fused) {
-    const nets = agent as unknown as DqnInternals;
-    fuseDenseStacks(nets.online, { backends: ['wasm'] });
-    fuseDenseStacks(nets.target, { backends: ['wasm'] });
+  // Agents fuse their nets (agents/networks.ts); the unfused variant puts the plain path back.
+  const nets = agent as unknown as DqnInternals;
+  for (const net of [nets.online, nets.target]) {
+    if (fused) fuseDenseStacks(net, { backends: ['wasm'] });
+    else unfuseDenseStacks(net);
   }
   let obs = env.reset({ seed: 0 }).observation;
   const learningStarts = config.learningStarts ?? 1000;
@@ -197,7 +198,7 @@ export async function main(): Promise<void> {
     ...dqn,
     notes:
       'DqnAgent with the cartpole preset (4-128-128-2, batch 64, Adam, train every 4 env steps, fast acting); ' +
-      'fused = fuseDenseStacks applied to its online and target nets from outside (agents/networks.ts does not fuse yet). ' +
+      'fused = its nets as agents/networks.ts builds them (fused on wasm); unfused = the same with unfuseDenseStacks. ' +
       'update = one agent.update() (target + online predict, gradient, Adam).',
   };
   results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };

@@ -8,4 +8,4 @@ export * from './gradcheck.js';
 export * from './fastForward.js';
 export * as vision from './vision/index.js';
 export { denseStack, type StackActivation, type StackLayer } from './kernels/dense_stack.js';
-export { fuseDenseStacks, fusedDenseInfo, type FuseOptions } from './kernels/dense_stack_model.js';
+export { fuseDenseStacks, fusedDenseInfo, unfuseDenseStacks, type FuseOptions } from './kernels/dense_stack_model.js';

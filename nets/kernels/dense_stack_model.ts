@@ -136,6 +136,8 @@ function run(p: Plan, x: tf.Tensor, kwargs: tf.serialization.ConfigDict): tf.Ten
 }
 
 const plans = new WeakMap<tf.LayersModel, Plan>();
+/** The methods fuseDenseStacks replaced, to put back. */
+const originals = new WeakMap<tf.LayersModel, Pick<tf.LayersModel, 'call' | 'predict' | 'predictOnBatch'>>();
 
 /** Layers fused and the deepest stack, or null when `model` runs unfused. */
 export function fusedDenseInfo(model: tf.LayersModel): { fusedLayers: number; maxDepth: number } | null {
@@ -172,6 +174,7 @@ export function fuseDenseStacks(model: tf.LayersModel, options: FuseOptions = {}
   };
   const result = (outs: tf.Tensor[]): tf.Tensor | tf.Tensor[] => (outs.length === 1 ? outs[0]! : outs);
   const original = { call: model.call.bind(model), predict: model.predict.bind(model), predictOnBatch: model.predictOnBatch.bind(model) };
+  originals.set(model, { call: model.call, predict: model.predict, predictOnBatch: model.predictOnBatch });
   const m = model as unknown as {
     call: (inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict) => tf.Tensor | tf.Tensor[];
     predict: (x: tf.Tensor | tf.Tensor[], args?: Parameters<tf.LayersModel["predict"]>[1]) => tf.Tensor | tf.Tensor[];
@@ -190,5 +193,18 @@ export function fuseDenseStacks(model: tf.LayersModel, options: FuseOptions = {}
     const t = single(x);
     return t ? tf.tidy(() => result(run(p, t, {}))) : original.predictOnBatch(x);
   };
+  return model;
+}
+
+/** Undoes fuseDenseStacks: `model` runs its layers one by one again (e.g. to compare both paths). */
+export function unfuseDenseStacks(model: tf.LayersModel): tf.LayersModel {
+  const o = originals.get(model);
+  if (!o) return model;
+  const m = model as unknown as Record<'call' | 'predict' | 'predictOnBatch', unknown>;
+  m.call = o.call;
+  m.predict = o.predict;
+  m.predictOnBatch = o.predictOnBatch;
+  originals.delete(model);
+  plans.delete(model);
   return model;
 }

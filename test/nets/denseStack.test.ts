@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../nets/backend.js';
 import { gradCheck } from '../../nets/gradcheck.js';
 import { denseStack, denseStackAvailable, type StackActivation } from '../../nets/kernels/dense_stack.js';
-import { fuseDenseStacks, fusedDenseInfo } from '../../nets/kernels/dense_stack_model.js';
+import { fuseDenseStacks, fusedDenseInfo, unfuseDenseStacks } from '../../nets/kernels/dense_stack_model.js';
 import { mlp } from '../../nets/modules/mlp.js';
 import { makeOptimizer } from '../../nets/optim.js';
 import { copyWeights } from '../../nets/weights.js';
@@ -196,6 +196,21 @@ describe.each(['cpu', 'wasm'] as const)('dense stack on %s', (backend) => {
     x.dispose();
     byDefault.dispose();
     other.dispose();
+  });
+
+  it('unfuseDenseStacks puts the layer-by-layer path back', async () => {
+    await selectBackend(backend);
+    const model = mlp({ inputSize: 3, hiddenSizes: [8], outputSize: 2, fused: true });
+    const x = rand([2, 3], 4);
+    const fusedOut = model.predict(x) as tf.Tensor;
+    expect(unfuseDenseStacks(model)).toBe(model);
+    expect(fusedDenseInfo(model)).toBeNull();
+    const { kernels, result } = await tf.profile(() => model.predict(x) as tf.Tensor);
+    expect(kernels.some((k) => k.name.startsWith('PixelgymDenseStack'))).toBe(false);
+    expect(maxAbsDiff(result as tf.Tensor, fusedOut)).toBeLessThan(1e-5);
+    expect(fusedDenseInfo(fuseDenseStacks(model))).not.toBeNull();
+    tf.dispose([x, fusedOut, result as tf.Tensor]);
+    model.dispose();
   });
 
   it('leaves models without a dense chain alone', async () => {

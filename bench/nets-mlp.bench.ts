@@ -20,35 +20,13 @@ import { registerWasmKernels, selectBackend, unregisterWasmKernels } from '../ne
 import { fuseDenseStacks, unfuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
 import { mlp } from '../nets/modules/mlp.js';
 import { FusedAdamOptimizer } from '../nets/optim.js';
-import { median, writeResults } from './util.js';
+import { measure, round, summarize, writeResults } from './util.js';
 
 type Variant = 'stock' | 'unfused' | 'fused';
 const VARIANTS: Variant[] = ['stock', 'unfused', 'fused'];
 
-interface Timing {
-  steps: number;
-  wallMs: { median: number; min: number };
-  cpuMs: { median: number; min: number };
-}
 
-const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
 
-function summarize(wall: number[], cpu: number[]): Timing {
-  return {
-    steps: wall.length,
-    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
-    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
-  };
-}
-
-function measure(step: () => void, wall: number[], cpu: number[]): void {
-  const c = process.cpuUsage();
-  const t = performance.now();
-  step();
-  wall.push(performance.now() - t);
-  const d = process.cpuUsage(c);
-  cpu.push((d.user + d.system) / 1000);
-}
 
 interface Net {
   step: () => void;

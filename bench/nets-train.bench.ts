@@ -23,15 +23,10 @@ import {
   wasmThreads,
 } from '../nets/backend.js';
 import { makeOptimizer } from '../nets/optim.js';
-import { median, writeResults } from './util.js';
+import { measure, median, round, summarize, writeResults, type Timing } from './util.js';
 
 type Variant = 'pixelgym' | 'stock';
 
-interface Timing {
-  steps: number;
-  wallMs: { median: number; min: number };
-  cpuMs: { median: number; min: number };
-}
 
 interface KernelRow {
   kernel: string;
@@ -41,7 +36,6 @@ interface KernelRow {
   wallMs: number;
 }
 
-const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
 
 function natureCnn(): tf.LayersModel {
   const m = tf.sequential();
@@ -101,22 +95,6 @@ function makeNet(kind: 'natureCnn' | 'mlp', variant: Variant): Net {
   };
 }
 
-function summarize(wall: number[], cpu: number[]): Timing {
-  return {
-    steps: wall.length,
-    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
-    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
-  };
-}
-
-function measure(step: () => void, wall: number[], cpu: number[]): void {
-  const c = process.cpuUsage();
-  const t = performance.now();
-  step();
-  wall.push(performance.now() - t);
-  const d = process.cpuUsage(c);
-  cpu.push((d.user + d.system) / 1000);
-}
 
 function time(step: () => void, repeats: number, warmup: number): Timing {
   for (let i = 0; i < warmup; i++) step();

@@ -52,3 +52,30 @@ export async function timeRuns(fn: () => unknown | Promise<unknown>, repeats: nu
   }
   return out;
 }
+
+/** Wall and CPU milliseconds of repeated steps: median and minimum. */
+export interface Timing {
+  steps: number;
+  wallMs: { median: number; min: number };
+  cpuMs: { median: number; min: number };
+}
+
+export const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+export function summarize(wall: number[], cpu: number[]): Timing {
+  return {
+    steps: wall.length,
+    wallMs: { median: round(median(wall)), min: round(Math.min(...wall)) },
+    cpuMs: { median: round(median(cpu)), min: round(Math.min(...cpu)) },
+  };
+}
+
+/** Runs `step` once, appending its wall and process-CPU milliseconds. */
+export function measure(step: () => void, wall: number[], cpu: number[]): void {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  step();
+  wall.push(performance.now() - t);
+  const d = process.cpuUsage(c);
+  cpu.push((d.user + d.system) / 1000);
+}

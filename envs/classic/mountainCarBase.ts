@@ -46,7 +46,9 @@ export abstract class MountainCarBaseEnv<A> extends ClassicControlEnv<A> {
    * against the left wall. Returns whether the car reached the flag fast enough.
    */
   protected drive(push: number): boolean {
-    let velocity = clamp(this.velocity + push - GRAVITY * Math.cos(3 * this.position), -MOUNTAINCAR_MAX_SPEED, MOUNTAINCAR_MAX_SPEED);
+    // Gymnasium's `velocity += push + cos(3p)·(−g)`: the bracket is summed first, which rounds
+    // differently from (v + push) − g·cos(3p); keeping its order keeps trajectories bit-identical.
+    let velocity = clamp(this.velocity + (push - GRAVITY * Math.cos(3 * this.position)), -MOUNTAINCAR_MAX_SPEED, MOUNTAINCAR_MAX_SPEED);
     const position = clamp(this.position + velocity, MIN_POSITION, MAX_POSITION);
     if (position === MIN_POSITION && velocity < 0) velocity = 0;
     this.position = position;

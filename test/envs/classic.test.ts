@@ -104,7 +104,7 @@ describe('CartPole dynamics', () => {
 });
 
 describe('MountainCar dynamics', () => {
-  // v ← v + (a − 1)·0.001 − 0.0025·cos(3p), clipped to ±0.07; p ← p + v, clipped to [−1.2, 0.6].
+  // v ← v + ((a − 1)·0.001 − 0.0025·cos(3p)) (Gymnasium sums the bracket first), clipped to ±0.07; p ← p + v, clipped to [−1.2, 0.6].
   it('takes one step', () => {
     const env = new MountainCarEnv();
     env.state = [-0.5, 0.01];
@@ -451,7 +451,7 @@ describe('seeded trajectories follow the documented equations', () => {
   const mountainCar: Reference = {
     reset: (rng) => [rng.uniform(-0.6, -0.4), 0],
     step([p, v], a) {
-      const t = carTrack(p!, clip(v! + (a - 1) * 0.001 - 0.0025 * Math.cos(3 * p!), -0.07, 0.07), 0.5);
+      const t = carTrack(p!, clip(v! + ((a - 1) * 0.001 - 0.0025 * Math.cos(3 * p!)), -0.07, 0.07), 0.5);
       return { s: [t.position, t.velocity], reward: -1, terminated: t.atFlag };
     },
     observe: f32,
@@ -459,7 +459,7 @@ describe('seeded trajectories follow the documented equations', () => {
   const mountainCarContinuous: Reference = {
     reset: mountainCar.reset,
     step([p, v], a) {
-      const t = carTrack(p!, clip(v! + clip(a, -1, 1) * 0.0015 - 0.0025 * Math.cos(3 * p!), -0.07, 0.07), 0.45);
+      const t = carTrack(p!, clip(v! + (clip(a, -1, 1) * 0.0015 - 0.0025 * Math.cos(3 * p!)), -0.07, 0.07), 0.45);
       return { s: f32([t.position, t.velocity]), reward: (t.atFlag ? 100 : 0) - a * a * 0.1, terminated: t.atFlag };
     },
     observe: f32,

@@ -52,8 +52,8 @@ export function register(program: Command): void {
           log: (line) => console.error(line),
           ...(o.backend ? { backend: o.backend as BackendName } : {}),
         });
-        if (o.watch) await viewerHook(undefined)(run);
-        const result = await run.start();
+        const viewer = o.watch ? await viewerHook(undefined)(run) : null;
+        const result = await run.start().finally(() => viewer?.close());
         const preprocess = (run.agent.config as { preprocess: PreprocessSpec }).preprocess;
         const makeEnv = () => applyPreprocess(make(ENV_ID, { obsType: 'rgb' }), preprocess);
         const episodes = 100;

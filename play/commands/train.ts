@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { algorithmNames, getAlgorithm } from '../../agents/registry.js';
 import { createResumedRun, createRun, type TrainingRun, type TrainResult } from '../../agents/train.js';
 import type { BackendName } from '../../nets/backend.js';
+import type { OverlayEvery } from '../server/overlays.js';
+import { parseExplainEvery } from './watch.js';
 
 interface TrainCliOptions {
   env?: string;
@@ -22,6 +24,8 @@ interface TrainCliOptions {
   stopAt?: string;
   watch?: boolean;
   port?: string;
+  explain?: string;
+  explainEvery?: OverlayEvery;
   listPresets?: boolean;
 }
 
@@ -71,13 +75,32 @@ export function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => process.off('SIGINT', handler) };
 }
 
-/** A watch hook that attaches the viewer (play/server) to the run. */
-export function viewerHook(port: number | undefined): (run: TrainingRun) => Promise<void> {
+/** Live explanation overlays on a watched training run (`--explain`, `--explain-every`). */
+export interface ExplainWatchOptions {
+  method: string;
+  every?: OverlayEvery;
+}
+
+/**
+ * A watch hook that attaches the viewer (play/server) to the run; with `explain`, the frames shown
+ * carry an explanation of the learning agent's chosen action, from its current weights.
+ */
+export function viewerHook(port: number | undefined, explain?: ExplainWatchOptions): (run: TrainingRun) => Promise<{ close(): Promise<void> }> {
   return async (run) => {
-    const server = (await import('../server/index.js')) as { attachViewer?: (run: TrainingRun, opts: Record<string, unknown>) => Promise<{ url: string }> };
+    const server = (await import('../server/index.js')) as { attachViewer?: (run: TrainingRun, opts: Record<string, unknown>) => Promise<{ url: string; close(): Promise<void> }> };
     if (typeof server.attachViewer !== 'function') throw new Error('--watch: the viewer (play/server attachViewer) is not available');
-    const handle = await server.attachViewer(run, { title: `${run.algo} ${run.envId ?? ''}`, ...(port !== undefined ? { port } : {}) });
+    let overlay: Record<string, unknown> = {};
+    if (explain) {
+      // Loaded only when asked: explaining pulls in the vision modules.
+      const { LIVE_METHODS, liveExplainer } = await import('../../nets/vision/explain/viewer.js');
+      const { agentModel } = await import('./explain.js');
+      const method = explain.method as (typeof LIVE_METHODS)[number];
+      if (!LIVE_METHODS.includes(method)) throw new Error(`train: --explain must be one of ${LIVE_METHODS.join(', ')}, got '${explain.method}'`);
+      overlay = { overlay: liveExplainer(agentModel(run.agent), method), overlayEvery: explain.every ?? 'auto' };
+    }
+    const handle = await server.attachViewer(run, { title: `${run.algo} ${run.envId ?? ''}`, ...(port !== undefined ? { port } : {}), ...overlay });
     console.error(`pixelgym: watching at ${handle.url}`);
+    return handle;
   };
 }
 
@@ -101,6 +124,8 @@ export function register(program: Command): void {
     .option('--stop-at <return>', 'stop once an evaluation reaches this mean return')
     .option('--watch', 'show the run in the browser viewer')
     .option('--port <n>', 'viewer port with --watch')
+    .option('--explain <method>', 'with --watch: draw an explanation of the agent\'s chosen action over its frame (saliency | guided | occlusion | attention)')
+    .option('--explain-every <k>', "with --explain: explain every k-th frame shown (default: auto, at most half the time)", parseExplainEvery)
     .option('--list-presets', 'list the presets of the algorithm (or of all) and exit')
     .action(async (algo: string | undefined, o: TrainCliOptions, cmd: Command) => {
       if (o.listPresets) {
@@ -110,6 +135,9 @@ export function register(program: Command): void {
         }
         return;
       }
+      // Checked before anything is created.
+      if ((o.explain !== undefined || o.explainEvery !== undefined) && !o.watch) throw new Error('train: --explain and --explain-every need --watch');
+      if (o.explainEvery !== undefined && o.explain === undefined) throw new Error('train: --explain-every needs --explain');
       const sig = abortOnSigint();
       const log = (line: string) => console.error(line);
       const port = int('port', o.port);
@@ -160,8 +188,11 @@ export function register(program: Command): void {
             ...(o.stopAt !== undefined ? { stopAtReturn: num('stop-at', o.stopAt)! } : {}),
           });
         }
-        if (o.watch) await viewerHook(port)(run);
-        const result = await run.start();
+        const viewer = o.watch
+          ? await viewerHook(port, o.explain !== undefined ? { method: o.explain, ...(o.explainEvery !== undefined ? { every: o.explainEvery } : {}) } : undefined)(run)
+          : null;
+        // The viewer shows the run; when the run ends (or is stopped), so does it, and the process exits.
+        const result = await run.start().finally(() => viewer?.close());
         reportResult(result);
         result.agent.dispose?.();
       } finally {

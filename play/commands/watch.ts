@@ -105,7 +105,7 @@ export function parseIntOption(name: string, min: number, max: number) {
   };
 }
 
-function parseExplainEvery(v: string): OverlayEvery {
+export function parseExplainEvery(v: string): OverlayEvery {
   if (v === 'auto') return v;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`--explain-every must be 'auto' or an integer in 1..1000000, got '${v}'`);

@@ -1,6 +1,6 @@
 // The `watch` and `play` subcommands of the built CLI (test/globalSetup.ts builds dist/ and the viewer).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,53 @@ describe('pixelgym watch / play', () => {
     r.child.kill('SIGINT');
     expect((await r.exit).code).toBe(0);
   }, 120_000);
+
+  it('train --watch --explain attention --explain-every 2: overlays of the learning agent on a training run', async () => {
+    const out = join(tmp, 'dqn-watched');
+    const child = spawn(
+      process.execPath,
+      [cli, 'train', 'dqn', '--preset', 'catch', '--steps', '100000', '--stop-at', '2', '--no-progress', '--out', out, '--backend', 'wasm', '--watch', '--explain', 'attention', '--explain-every', '2'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = performance.now();
+    let url: string | null = null;
+    while (!url && performance.now() - started < 60_000 && child.exitCode === null) {
+      url = /watching at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err)?.[1] ?? null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(url, `no URL printed; stderr: ${err}`).not.toBeNull();
+    const c = await connect(url!);
+    const overlays = () => c.binaries.filter((b) => b.kind === 'overlay');
+    await c.waitFor(() => overlays().length >= 4, 60_000, 'four overlays');
+    const seqs = overlays().map((o) => o.seq);
+    for (let i = 2; i < seqs.length; i++) expect(seqs[i]! - seqs[i - 1]!).toBe(2);
+    for (const o of overlays()) {
+      const v = (o as { values: Float32Array }).values;
+      expect(v.length).toBe(o.width * o.height);
+      expect(v.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)).toBe(true);
+    }
+    // The first SIGINT stops the run gracefully: it writes its model, closes the viewer and exits.
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(existsSync(join(out, 'model'))).toBe(true);
+  }, 150_000);
+
+  it('train --explain without --watch fails before creating anything', async () => {
+    const out = join(tmp, 'never-created');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'train', 'dqn', '--preset', 'catch', '--out', out, '--explain', 'saliency'], { cwd: root });
+      let e = '';
+      child.stderr.on('data', (d: Buffer) => (e += d.toString()));
+      child.on('exit', (code) => resolve({ code, stderr: e }));
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--explain and --explain-every need --watch/);
+    expect(existsSync(out)).toBe(false);
+  });
 
   it('bad arguments fail with a clear message', async () => {
     const run = (args: string[]) =>

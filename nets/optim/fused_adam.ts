@@ -53,14 +53,7 @@ export class FusedAdamOptimizer extends SlotOptimizer {
           next = tf.engine().runKernel(
             ADAM_KERNEL,
             { param: value, m, v, grad },
-            {
-              beta1: this.beta1,
-              beta2: this.beta2,
-              epsilon: this.epsilon,
-              learningRate: this.learningRate,
-              oneMinusAccBeta1,
-              oneMinusAccBeta2,
-            },
+            this.adamAttrs(oneMinusAccBeta1, oneMinusAccBeta2),
           ) as [tf.Tensor, tf.Tensor, tf.Tensor];
         } else {
           next = this.opsUpdate(value, m, v, grad, oneMinusAccBeta1, oneMinusAccBeta2);
@@ -71,6 +64,11 @@ export class FusedAdamOptimizer extends SlotOptimizer {
       });
     });
     this.advance();
+  }
+
+  /** The update's constants, as both Adam kernels take them. */
+  private adamAttrs(oneMinusAccBeta1: number, oneMinusAccBeta2: number) {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate, oneMinusAccBeta1, oneMinusAccBeta2 };
   }
 
   private advance(): void {
@@ -99,15 +97,7 @@ export class FusedAdamOptimizer extends SlotOptimizer {
       Object.assign(inputs, { [`p${i}`]: value, [`m${i}`]: m, [`v${i}`]: v, [`g${i}`]: grad! });
       return { value, m, v };
     });
-    const attrs: MultiAdamAttrs = {
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      learningRate: this.learningRate,
-      oneMinusAccBeta1,
-      oneMinusAccBeta2,
-      count: entries.length,
-    };
+    const attrs: MultiAdamAttrs = { ...this.adamAttrs(oneMinusAccBeta1, oneMinusAccBeta2), count: entries.length };
     tf.tidy(() => {
       const next = tf.engine().runKernel(MULTI_ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       slots.forEach((s, i) => {

@@ -14,7 +14,7 @@ import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
 import { RolloutBuffer } from '../replay/rolloutBuffer.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
-import { readAgentFile, writeAgentFile } from './agentFile.js';
+import { restoreAgent, writeAgentFile } from './agentFile.js';
 import {
   actionInfo,
   argmax,
@@ -366,12 +366,8 @@ export class A2cAgent implements TrainableAgent<unknown, unknown> {
     await this.net.load(dir);
   }
 
-  static async fromSaved(dir: string): Promise<A2cAgent> {
-    const file = readAgentFile<A2cConfig>(dir);
-    if (file.algo !== 'a2c') throw new Error(`${dir} holds a '${file.algo}' agent, not a2c`);
-    const agent = new A2cAgent(file.env, await loadEncoderSources(file.config, dir));
-    await agent.load(dir);
-    return agent;
+  static fromSaved(dir: string): Promise<A2cAgent> {
+    return restoreAgent<A2cConfig, A2cAgent>(dir, 'a2c', async (env, config) => new A2cAgent(env, await loadEncoderSources(config, dir)));
   }
 
   async saveState(dir: string): Promise<void> {

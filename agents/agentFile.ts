@@ -47,3 +47,19 @@ export function readAgentFile<C = unknown>(dir: string): AgentFile<C> & { env: E
   const env: EnvInfo = { observationSpace, actionSpace, ...(file.envId ? { id: file.envId } : {}) };
   return { ...file, env };
 }
+
+/**
+ * Rebuilds the saved agent in `dir`: checks that agent.json names `algo`, builds the agent from its
+ * spaces and config with `build`, then loads its weights.
+ */
+export async function restoreAgent<C, A extends { load(dir: string): Promise<void> }>(
+  dir: string,
+  algo: string,
+  build: (env: EnvInfo, config: C) => A | Promise<A>,
+): Promise<A> {
+  const file = readAgentFile<C>(dir);
+  if (file.algo !== algo) throw new Error(`${dir} holds a '${file.algo}' agent, not ${algo}`);
+  const agent = await build(file.env, file.config);
+  await agent.load(dir);
+  return agent;
+}

@@ -17,7 +17,7 @@ import { PrioritizedReplayBuffer } from '../replay/prioritizedReplayBuffer.js';
 import { ReplayBuffer } from '../replay/replayBuffer.js';
 import type { ReplayBatch } from '../replay/types.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
-import { readAgentFile, writeAgentFile } from './agentFile.js';
+import { restoreAgent, writeAgentFile } from './agentFile.js';
 import {
   NonFiniteError,
   actionInfo,
@@ -513,12 +513,8 @@ export class DqnAgent implements TrainableAgent<unknown, number> {
     this.fastStale = true;
   }
 
-  static async fromSaved(dir: string): Promise<DqnAgent> {
-    const file = readAgentFile<DqnConfig>(dir);
-    if (file.algo !== 'dqn') throw new Error(`${dir} holds a '${file.algo}' agent, not dqn`);
-    const agent = new DqnAgent(file.env, await loadEncoderSources(file.config, dir));
-    await agent.load(dir);
-    return agent;
+  static fromSaved(dir: string): Promise<DqnAgent> {
+    return restoreAgent<DqnConfig, DqnAgent>(dir, 'dqn', async (env, config) => new DqnAgent(env, await loadEncoderSources(config, dir)));
   }
 
   async saveState(dir: string): Promise<void> {

@@ -2,7 +2,7 @@
 // `pixelgym train qlearning --env FrozenLake-v1` works like the deep agents.
 import { join } from 'node:path';
 import type { ActionExplanation, ActOptions } from './agent.js';
-import { readAgentFile, writeAgentFile } from './agentFile.js';
+import { restoreAgent, writeAgentFile } from './agentFile.js';
 import { assertFinite } from './common.js';
 import type { Preset } from './presets.js';
 import { QLearningAgent, qLearningDefaults, qLearningPresets, type QLearningConfig } from './tabular/qLearning.js';
@@ -83,12 +83,8 @@ export class TabularQAgent implements TrainableAgent<number, number> {
     await this.inner.load(dir);
   }
 
-  static async fromSaved(dir: string): Promise<TabularQAgent> {
-    const file = readAgentFile<TabularQConfig>(dir);
-    if (file.algo !== 'qlearning') throw new Error(`${dir} holds a '${file.algo}' agent, not qlearning`);
-    const agent = new TabularQAgent(file.env, file.config);
-    await agent.load(dir);
-    return agent;
+  static fromSaved(dir: string): Promise<TabularQAgent> {
+    return restoreAgent<TabularQConfig, TabularQAgent>(dir, 'qlearning', (env, config) => new TabularQAgent(env, config));
   }
 
   async saveState(dir: string): Promise<void> {

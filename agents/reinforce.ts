@@ -16,7 +16,7 @@ import { loadWeightsInto, saveModel } from '../nets/io.js';
 import type { RecurrentState } from '../nets/modules/recurrent.js';
 import { makeOptimizer, type OptimizerConfig } from '../nets/optim/config.js';
 import type { ActionExplanation, ActOptions } from './agent.js';
-import { readAgentFile, writeAgentFile } from './agentFile.js';
+import { restoreAgent, writeAgentFile } from './agentFile.js';
 import {
   NonFiniteError,
   actionInfo,
@@ -378,12 +378,8 @@ export class ReinforceAgent implements TrainableAgent<unknown, unknown> {
     if (this.valueNet) await loadWeightsInto(this.valueNet, join(dir, 'value'));
   }
 
-  static async fromSaved(dir: string): Promise<ReinforceAgent> {
-    const file = readAgentFile<ReinforceConfig>(dir);
-    if (file.algo !== 'reinforce') throw new Error(`${dir} holds a '${file.algo}' agent, not reinforce`);
-    const agent = new ReinforceAgent(file.env, await loadEncoderSources(file.config, dir));
-    await agent.load(dir);
-    return agent;
+  static fromSaved(dir: string): Promise<ReinforceAgent> {
+    return restoreAgent<ReinforceConfig, ReinforceAgent>(dir, 'reinforce', async (env, config) => new ReinforceAgent(env, await loadEncoderSources(config, dir)));
   }
 
   async saveState(dir: string): Promise<void> {

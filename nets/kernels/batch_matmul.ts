@@ -7,14 +7,8 @@
 // and in training the weights are new tensors every step. When b is big and a has few rows, (b^T a^T)^T
 // packs a^T instead, for the price of SIMD transposes. A b seen before takes the plain path, whose
 // packed operator the back end then keeps (inference with fixed weights).
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
-
-function size(shape: number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 function swapLast(s: KernelScope, x: tf.TensorInfo): tf.TensorInfo {
   const r = x.shape.length;
@@ -44,7 +38,7 @@ function cheaperTransposed(m: number, k: number, n: number): boolean {
 function plainOrTransposed(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
   const ra = a.shape.length;
   const rb = b.shape.length;
-  const single = size(a.shape.slice(0, -2)) === 1 && size(b.shape.slice(0, -2)) === 1;
+  const single = tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 && tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
   const [m, k, n] = [a.shape[ra - 2]!, a.shape[ra - 1]!, b.shape[rb - 1]!];
   if (single && !seenAsB.has(b.dataId) && cheaperTransposed(m, k, n)) {
     seenAsB.add(b.dataId);
@@ -67,14 +61,14 @@ export function batchMatMul(
     if (transposeA && transposeB) return swapLast(s, plain(s, b, a));
     const m = outRows(a, transposeA);
     const n = outRows(b, !transposeB);
-    const out = m * n * size(a.shape.slice(0, -2));
+    const out = m * n * tf.util.sizeFromShape(a.shape.slice(0, -2));
     if (transposeA) {
       // a^T b: transpose a, or compute (b^T a)^T, whichever moves fewer numbers.
-      if (size(a.shape) <= size(b.shape) + out) return plain(s, swapLast(s, a), b);
+      if (tf.util.sizeFromShape(a.shape) <= tf.util.sizeFromShape(b.shape) + out) return plain(s, swapLast(s, a), b);
       return swapLast(s, plain(s, swapLast(s, b), a));
     }
     // a b^T: transpose b, or compute (b a^T)^T.
-    if (size(b.shape) <= size(a.shape) + out) return plain(s, a, swapLast(s, b));
+    if (tf.util.sizeFromShape(b.shape) <= tf.util.sizeFromShape(a.shape) + out) return plain(s, a, swapLast(s, b));
     return swapLast(s, plain(s, b, swapLast(s, a)));
   });
 }

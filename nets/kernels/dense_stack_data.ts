@@ -1,6 +1,6 @@
 // Float32 access to tensor data inside a kernel, for the wasm and cpu back ends alike: views of the wasm
 // heap (plain or shared; valid until the next allocation on it) or the cpu back end's own typed arrays.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 interface WasmLike {
   wasm: { HEAPU8: Uint8Array; wasmMemory?: { buffer: ArrayBufferLike }; asm?: { memory?: { buffer: ArrayBufferLike } } };
@@ -19,16 +19,10 @@ function isWasm(backend: KernelBackend): backend is WasmLike {
   return 'dataIdMap' in backend && 'wasm' in backend;
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** The backing floats of a float32 tensor. On wasm, re-take it after any allocation. */
 export function f32Of(backend: KernelBackend, info: tf.TensorInfo): Float32Array {
   if (info.dtype !== 'float32') throw new Error(`pixelgym kernel: expected float32, got ${info.dtype}`);
-  const n = sizeOf(info.shape);
+  const n = tf.util.sizeFromShape(info.shape);
   if (isWasm(backend)) {
     const data = backend.dataIdMap.get(info.dataId);
     if (!data) throw new Error('pixelgym kernel: tensor data is not on the wasm back end');
@@ -45,5 +39,5 @@ export function f32Of(backend: KernelBackend, info: tf.TensorInfo): Float32Array
 /** New float32 outputs (contents unset until written through f32Of). */
 export function makeF32Outputs(backend: KernelBackend, shapes: readonly number[][]): tf.TensorInfo[] {
   if (isWasm(backend)) return shapes.map((s) => backend.makeOutput([...s], 'float32'));
-  return shapes.map((s) => backend.makeTensorInfo([...s], 'float32', new Float32Array(sizeOf(s))));
+  return shapes.map((s) => backend.makeTensorInfo([...s], 'float32', new Float32Array(tf.util.sizeFromShape(s))));
 }

@@ -14,12 +14,6 @@ function simd(backend: WasmBackendLike): SimdKernels | null {
   return simdKernels(wasmMemoryOf(backend));
 }
 
-function count(shape: number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 export interface AdamAttrs {
   beta1: number;
   beta2: number;
@@ -39,7 +33,7 @@ export function adamUpdate(
   inputs: { param: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo; grad: tf.TensorInfo },
   a: AdamAttrs,
 ): tf.TensorInfo[] {
-  const n = count(inputs.param.shape);
+  const n = tf.util.sizeFromShape(inputs.param.shape);
   const outs = [inputs.param, inputs.m, inputs.v].map((t) => backend.makeOutput(t.shape, 'float32'));
   const [po, mo, vo] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
   const f = Math.fround;
@@ -67,7 +61,7 @@ export function adamUpdate(
 }
 
 export function reluGrad(backend: WasmBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
-  const n = count(x.shape);
+  const n = tf.util.sizeFromShape(x.shape);
   const out = backend.makeOutput(x.shape, 'float32');
   const k = simd(backend);
   const head = k ? n - (n % 4) : 0;
@@ -94,9 +88,9 @@ export function leadingSum(
   const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((p, q) => p - q);
   if (axes.length === 0 || axes.some((ax, i) => ax !== i)) return null;
   const k = simd(backend);
-  const rows = count(x.shape.slice(0, axes.length));
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
   const kept = x.shape.slice(axes.length);
-  const cols = count(kept);
+  const cols = tf.util.sizeFromShape(kept);
   if (!k || cols % 4 !== 0 || rows === 0) return null;
   const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
   const out = backend.makeOutput(outShape, 'float32');

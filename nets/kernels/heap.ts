@@ -2,7 +2,7 @@
 // take them after every allocation a kernel makes and never keep one across kernel calls. Views are
 // taken on the memory's current buffer, not the module's HEAPU8: with the threaded build, a pool
 // thread can grow the (shared) memory and the main thread's HEAPU8 lags until emscripten refreshes it.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { WasmMemory } from './simd/module.js';
 import type { WasmBackendLike } from './scope.js';
 
@@ -20,9 +20,7 @@ export function f32View(backend: WasmBackendLike, info: tf.TensorInfo): Float32A
   const data = backend.dataIdMap.get(info.dataId);
   if (!data) throw new Error('pixelgym: tensor data is not on the wasm back end');
   if (info.dtype !== 'float32') throw new Error(`pixelgym: expected float32, got ${info.dtype}`);
-  let size = 1;
-  for (const d of info.shape) size *= d;
-  return new Float32Array(heapBuffer(backend), data.memoryOffset, size);
+  return new Float32Array(heapBuffer(backend), data.memoryOffset, tf.util.sizeFromShape(info.shape));
 }
 
 /** Byte offset of a tensor's data in the wasm memory. */

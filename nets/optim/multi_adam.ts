@@ -5,7 +5,8 @@
 // whatever memory the back end has. Registered for the wasm and cpu back ends; big nets stay with the
 // per-variable kernels (there the copies would cost more than the kernel overhead they save).
 import * as tf from '@tensorflow/tfjs';
-import { f32Of, makeF32Outputs, sizeOf, type KernelBackend } from '../kernels/dense_stack_data.js';
+import type { AdamAttrs } from '../kernels/fused.js';
+import { f32Of, makeF32Outputs, type KernelBackend } from '../kernels/dense_stack_data.js';
 import { SCRATCH_START, Scratch } from '../kernels/dense_stack_simd.js';
 
 export const MULTI_ADAM_KERNEL = 'PixelgymMultiAdam';
@@ -14,14 +15,8 @@ export const MULTI_ADAM_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 /** Above this many parameters in all, the per-variable kernels are used instead. */
 export const MULTI_ADAM_MAX_PARAMS = 1 << 16;
 
-export interface MultiAdamAttrs {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  learningRate: number;
-  /** 1 - beta1^t and 1 - beta2^t, as tfjs's float32 accumulators hold them. */
-  oneMinusAccBeta1: number;
-  oneMinusAccBeta2: number;
+/** The single-variable kernel's constants, plus how many variables this call updates. */
+export interface MultiAdamAttrs extends AdamAttrs {
   /** Number of variables; inputs are p{i}, m{i}, v{i}, g{i}. */
   count: number;
 }
@@ -35,8 +30,8 @@ function multiAdam(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, a: Mul
   const groups = Array.from({ length: count }, (_, i) => {
     const [p, m, v, g] = ['p', 'm', 'v', 'g'].map((k) => inputs[`${k}${i}`]);
     if (!p || !m || !v || !g) throw new Error(`${MULTI_ADAM_KERNEL}: missing p${i}, m${i}, v${i} or g${i}`);
-    const n = sizeOf(p.shape);
-    if ([m, v, g].some((t) => sizeOf(t.shape) !== n)) throw new Error(`${MULTI_ADAM_KERNEL}: variable ${i} has mismatched sizes`);
+    const n = tf.util.sizeFromShape(p.shape);
+    if ([m, v, g].some((t) => tf.util.sizeFromShape(t.shape) !== n)) throw new Error(`${MULTI_ADAM_KERNEL}: variable ${i} has mismatched sizes`);
     return { p, m, v, g };
   });
   // Pack p, m, v, g of every variable into the scratch memory (each variable padded to 4 floats), one
@@ -45,7 +40,7 @@ function multiAdam(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, a: Mul
   let total = 0;
   for (const t of groups) {
     offsets.push(total);
-    total += (sizeOf(t.p.shape) + 3) & ~3;
+    total += (tf.util.sizeFromShape(t.p.shape) + 3) & ~3;
   }
   const [pAt, mAt, vAt, gAt] = [0, 1, 2, 3].map((k) => SCRATCH_START + k * total) as [number, number, number, number];
   const s = scratch.reserve(SCRATCH_START + 4 * total);
@@ -63,7 +58,7 @@ function multiAdam(backend: KernelBackend, inputs: tf.NamedTensorInfoMap, a: Mul
   // Views of the outputs are taken after every output exists: on wasm an allocation can move the heap.
   groups.forEach((t, k) => {
     const o = offsets[k]!;
-    const n = sizeOf(t.p.shape);
+    const n = tf.util.sizeFromShape(t.p.shape);
     [pAt, mAt, vAt].forEach((at, j) => f32Of(backend, outs[3 * k + j]!).set(s.subarray(at + o, at + o + n)));
   });
   return outs;

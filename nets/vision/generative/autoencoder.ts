@@ -1,7 +1,7 @@
 // A convolutional autoencoder on frames (cs231n ch. 12, "Generative models": autoencoders learn a
 // compressed code by reconstructing their input).
 import * as tf from '@tensorflow/tfjs';
-import { checkShape, convTrunk, denseDecoder, perImageMse, type ConvEncoderConfig, type FrameModel } from './frameModel.js';
+import { checkShape, convTrunk, denseDecoder, minimizeStep, perImageMse, type ConvEncoderConfig, type FrameModel } from './frameModel.js';
 
 export type AutoencoderConfig = ConvEncoderConfig;
 
@@ -49,14 +49,11 @@ export class ConvAutoencoder implements FrameModel {
   }
 
   trainStep(images: tf.Tensor4D): number {
-    const loss = this.optimizer.minimize(
+    return minimizeStep(
+      this.optimizer,
       () => tf.mean(tf.squaredDifference(this.decoder.apply(this.encoder.apply(images)) as tf.Tensor4D, images)) as tf.Scalar,
-      true,
       this.variables,
     );
-    const v = loss!.dataSync()[0]!;
-    loss!.dispose();
-    return v;
   }
 
   dispose(): void {

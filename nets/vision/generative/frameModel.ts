@@ -15,6 +15,14 @@ export interface FrameModel {
   dispose(): void;
 }
 
+/** One optimizer step on `loss` over `variables`; returns the loss as a number (its tensor disposed). */
+export function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar, variables: tf.Variable[]): number {
+  const t = optimizer.minimize(loss, true, variables)!;
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
 /** Shared trunk settings of the conv encoders here. */
 export interface ConvEncoderConfig {
   inputShape: readonly [number, number, number];

@@ -6,7 +6,7 @@ import type { Env, ResetOptions, ResetResult, StepResult } from '../../../envs/c
 import { Wrapper } from '../../../envs/wrappers/wrapper.js';
 import type { Demonstrations } from '../../../play/demos.js';
 import { bceWithLogits, convDiscriminator } from './gan.js';
-import { checkShape } from './frameModel.js';
+import { checkShape, minimizeStep } from './frameModel.js';
 import { Rng } from '../../../envs/rng.js';
 
 export interface RewardModelConfig {
@@ -93,14 +93,11 @@ export class DiscriminatorReward {
 
   /** One step on expert (label 1) and agent (label 0) minibatches; returns the loss. */
   trainStep(expert: Transitions, expertIdx: readonly number[], agent: Transitions, agentIdx: readonly number[]): number {
-    const loss = this.optimizer.minimize(
+    return minimizeStep(
+      this.optimizer,
       () => tf.add(bceWithLogits(this.logits(expert, expertIdx), 1), bceWithLogits(this.logits(agent, agentIdx), 0)) as tf.Scalar,
-      true,
       this.variables,
-    )!;
-    const v = loss.dataSync()[0]!;
-    loss.dispose();
-    return v;
+    );
   }
 
   /** D(s, a): the probability that each transition is the expert's. */

@@ -4,6 +4,7 @@
 // exploration with neural density models"). cs231n ch. 12.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../../envs/rng.js';
+import { minimizeStep } from './frameModel.js';
 
 /**
  * The [kh, kw, cin, cout] mask of a masked convolution in raster order: rows above the centre and
@@ -133,10 +134,7 @@ export class PixelCnn {
 
   /** One Adam step on the mean negative log-likelihood; returns it (nats per image). */
   trainStep(x: tf.Tensor4D): number {
-    const loss = this.optimizer.minimize(() => tf.mean(this.nll(x)) as tf.Scalar, true, this.variables)!;
-    const v = loss.dataSync()[0]!;
-    loss.dispose();
-    return v;
+    return minimizeStep(this.optimizer, () => tf.mean(this.nll(x)) as tf.Scalar, this.variables);
   }
 
   /**

@@ -2,7 +2,7 @@
 // β-VAE weighting from Higgins et al. 2017. cs231n ch. 12.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../../envs/rng.js';
-import { checkShape, convTrunk, denseDecoder, perImageMse, type ConvEncoderConfig, type FrameModel } from './frameModel.js';
+import { checkShape, convTrunk, denseDecoder, minimizeStep, perImageMse, type ConvEncoderConfig, type FrameModel } from './frameModel.js';
 
 export interface VaeConfig extends ConvEncoderConfig {
   /** Weight of the KL term (1 = the ELBO; > 1 = β-VAE, more disentangled, blurrier). Default 1. */
@@ -113,10 +113,7 @@ export class ConvVae implements FrameModel {
   }
 
   trainStep(images: tf.Tensor4D): number {
-    const loss = this.optimizer.minimize(() => this.lossTerms(images, true).total, true, this.variables);
-    const v = loss!.dataSync()[0]!;
-    loss!.dispose();
-    return v;
+    return minimizeStep(this.optimizer, () => this.lossTerms(images, true).total, this.variables);
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../envs/atomicWrite.js';
 import { fromJsonNumber, type Space, type SpaceJSON } from '../envs/spaces/space.js';
 import { getOptimizerState, setOptimizerState, type OptimizerState, type SavedTensor } from '../nets/optim.js';
+import type { TrainStep } from './types.js';
 
 // ------------------------------------------------------------------------------------------ errors
 
@@ -325,4 +326,28 @@ export function modelIsFinite(model: tf.LayersModel): boolean {
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
   }
   return true;
+}
+
+/**
+ * The TrainStep of one env's step, for driving an agent's observe() by hand (the training loop
+ * builds its own for n envs). `next` is the observation the step returned.
+ */
+export function singleEnvStep<O, A>(
+  globalStep: number,
+  observation: O,
+  action: A,
+  result: { reward: number; terminated: boolean; truncated: boolean },
+  next: O,
+): TrainStep<O, A> {
+  return {
+    globalStep,
+    numEnvs: 1,
+    observations: [observation],
+    actions: [action],
+    rewards: Float64Array.of(result.reward),
+    terminated: Uint8Array.of(result.terminated ? 1 : 0),
+    truncated: Uint8Array.of(result.truncated ? 1 : 0),
+    nextObservations: [next],
+    finished: [],
+  };
 }

@@ -1,7 +1,7 @@
 export * from './agent.js';
 export * from './tabular/index.js';
 export * from './types.js';
-export { NonFiniteError, applyOverrides, mergeConfig, observationInfo, actionInfo, type ObsInfo, type ActionInfo } from './common.js';
+export { NonFiniteError, applyOverrides, mergeConfig, observationInfo, actionInfo, singleEnvStep, type ObsInfo, type ActionInfo } from './common.js';
 export type { NetworkSpec, NetworkType } from './networks.js';
 export { applyPreprocess, noPreprocess, type PreprocessSpec } from './preprocess.js';
 export { defaultTrainSettings, type Preset, type TrainSettings } from './presets.js';

@@ -11,7 +11,7 @@ import '../envs/index.js';
 import { DqnAgent, dqnPresets } from '../agents/dqn.js';
 import { applyPreprocess } from '../agents/preprocess.js';
 import { train } from '../agents/train.js';
-import type { TrainStep } from '../agents/types.js';
+import { singleEnvStep } from '../agents/common.js';
 import { make } from '../envs/registry.js';
 import { selectBackend } from '../nets/backend.js';
 import { median, writeResults } from './util.js';
@@ -64,17 +64,7 @@ async function dqnThroughput(measureSteps: number): Promise<Record<string, unkno
     b = performance.now();
     if (measuring) stepMs += b - a;
     a = b;
-    const step: TrainStep<unknown, number> = {
-      globalStep: t,
-      numEnvs: 1,
-      observations: [obs],
-      actions: [action],
-      rewards: Float64Array.of(r.reward),
-      terminated: Uint8Array.of(r.terminated ? 1 : 0),
-      truncated: Uint8Array.of(r.truncated ? 1 : 0),
-      nextObservations: [next],
-      finished: [],
-    };
+    const step = singleEnvStep<unknown, number>(t, obs, action, r, next);
     const before = agent.updates;
     agent.observe(step);
     if (measuring) {

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import '../envs/index.js';
 import { DqnAgent, dqnPresets } from '../agents/dqn.js';
-import type { TrainStep } from '../agents/types.js';
+import { singleEnvStep } from '../agents/common.js';
 import { make } from '../envs/registry.js';
 import { registerWasmKernels, selectBackend, unregisterWasmKernels } from '../nets/backend.js';
 import { fuseDenseStacks, unfuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
@@ -133,18 +133,7 @@ function dqnRun(fused: boolean, envSteps: number, updates: number): Record<strin
     if (t === learningStarts + 1) t0 = performance.now();
     const action = agent.trainAct([obs])[0]!;
     const r = env.step(action);
-    const step: TrainStep<unknown, number> = {
-      globalStep: t,
-      numEnvs: 1,
-      observations: [obs],
-      actions: [action],
-      rewards: Float64Array.of(r.reward),
-      terminated: Uint8Array.of(r.terminated ? 1 : 0),
-      truncated: Uint8Array.of(r.truncated ? 1 : 0),
-      nextObservations: [r.observation],
-      finished: [],
-    };
-    agent.observe(step);
+    agent.observe(singleEnvStep<unknown, number>(t, obs, action, r, r.observation));
     obs = r.terminated || r.truncated ? env.reset().observation : r.observation;
   }
   const loopSeconds = (performance.now() - t0) / 1000;

@@ -16,6 +16,7 @@ import { make } from '../envs/registry.js';
 import { randomPolicy } from '../envs/streams/policy.js';
 import { rollout$ } from '../envs/streams/rollout.js';
 import type { RolloutStep } from '../envs/streams/types.js';
+import { singleEnvStep } from '../agents/common.js';
 import type { TrainStep } from '../agents/types.js';
 import { attachViewer } from '../play/server/attach.js';
 import { EnvStepper } from '../play/server/envStepper.js';
@@ -192,17 +193,7 @@ async function compare(name: string, modes: Attach[], once: (mode: Attach) => Pr
  */
 async function perStepCost(): Promise<{ bareNs: number; attachedNs: number; viewerNsPerStep: number }> {
   const n = 1_000_000;
-  const step: TrainStep<Float32Array, number> = {
-    globalStep: 1,
-    numEnvs: 1,
-    observations: [new Float32Array(4)],
-    actions: [0],
-    rewards: Float64Array.of(1),
-    terminated: Uint8Array.of(0),
-    truncated: Uint8Array.of(0),
-    nextObservations: [new Float32Array(4)],
-    finished: [],
-  };
+  const step = singleEnvStep(1, new Float32Array(4), 0, { reward: 1, terminated: false, truncated: false }, new Float32Array(4));
   const once = async (attach: boolean): Promise<number> => {
     const steps$ = new Subject<TrainStep<Float32Array, number>>();
     let count = 0;

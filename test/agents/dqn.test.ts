@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DqnAgent, dqnPresets, evaluate, train, type TrainStep } from '../../agents/index.js';
+import { DqnAgent, dqnPresets, evaluate, singleEnvStep, train } from '../../agents/index.js';
 import { applyPreprocess } from '../../agents/preprocess.js';
 import { make } from '../../envs/index.js';
 import { selectBackend } from '../../nets/backend.js';
@@ -22,18 +22,7 @@ function feed(agent: DqnAgent, steps: number, seed = 0): void {
     const a = agent.trainAct([obs])[0]!;
     const r = env.step(a);
     const next = r.observation.slice();
-    const step: TrainStep<unknown, number> = {
-      globalStep: t,
-      numEnvs: 1,
-      observations: [obs],
-      actions: [a],
-      rewards: Float64Array.of(r.reward),
-      terminated: Uint8Array.of(r.terminated ? 1 : 0),
-      truncated: Uint8Array.of(r.truncated ? 1 : 0),
-      nextObservations: [next],
-      finished: [],
-    };
-    agent.observe(step);
+    agent.observe(singleEnvStep(t, obs, a, r, next));
     obs = r.terminated || r.truncated ? env.reset().observation.slice() : next;
   }
 }
@@ -117,17 +106,7 @@ describe('DQN', () => {
       const a = agent.trainAct([obs])[0]!;
       const r = env.step(a);
       const next = (r.observation as Uint8Array).slice();
-      agent.observe({
-        globalStep: t,
-        numEnvs: 1,
-        observations: [obs],
-        actions: [a],
-        rewards: Float64Array.of(r.reward),
-        terminated: Uint8Array.of(r.terminated ? 1 : 0),
-        truncated: Uint8Array.of(r.truncated ? 1 : 0),
-        nextObservations: [next],
-        finished: [],
-      });
+      agent.observe(singleEnvStep(t, obs, a, r, next));
       obs = r.terminated || r.truncated ? (env.reset().observation as Uint8Array).slice() : next;
       // The first update creates the optimizer's slots; the second must add nothing.
       if (t === 44) before = tf.memory().numTensors;

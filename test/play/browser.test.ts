@@ -3,6 +3,7 @@
 import { Subject } from 'rxjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { singleEnvStep } from '../../agents/common.js';
 import type { TrainStep } from '../../agents/types.js';
 import { make } from '../../envs/index.js';
 import type { CatchEnv } from '../../envs/games/catch.js';
@@ -253,17 +254,7 @@ describe.skipIf(!run)('viewer in headless chromium', () => {
     let obs = env.reset({ seed: 0 }).observation;
     for (let i = 0; i < 40; i++) {
       const r = env.step(1);
-      steps$.next({
-        globalStep: i + 1,
-        numEnvs: 1,
-        observations: [obs],
-        actions: [1],
-        rewards: Float64Array.of(r.reward),
-        terminated: Uint8Array.of(r.terminated ? 1 : 0),
-        truncated: Uint8Array.of(0),
-        nextObservations: [r.observation],
-        finished: [],
-      });
+      steps$.next(singleEnvStep(i + 1, obs, 1, { ...r, truncated: false }, r.observation));
       obs = r.terminated ? env.reset().observation : r.observation;
       if (i % 4 === 0) metrics$.next({ step: i + 1, episodeReturn: i / 10, loss: 1 / (i + 1) });
       await sleep(20);

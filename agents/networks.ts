@@ -7,7 +7,7 @@ import { compose, convBlock, denseBlock, flattenBlock, inputOf, rescaleBlock } f
 import { fuseDenseStacks } from '../nets/kernels/dense_stack_model.js';
 import { minatarCnnBlock } from '../nets/modules/minatarCnn.js';
 import { mlpBlock } from '../nets/modules/mlp.js';
-import { natureCnnBlock } from '../nets/modules/natureCnn.js';
+import { natureCnnBlock, natureCnnConvs } from '../nets/modules/natureCnn.js';
 import { uniqueLayerName } from '../nets/modules/naming.js';
 import type { Block } from '../nets/modules/types.js';
 import { freeze, unfreeze } from '../nets/weights.js';
@@ -83,8 +83,8 @@ export function checkNetworkSpec(spec: NetworkSpec, obs: ObsInfo, where: string)
   // 'valid' convolutions shrink the frame; too small a frame would give empty feature maps (and wasm
   // reads out of bounds), so say so before any layer is built.
   if (spec.type === 'natureCnn' || spec.type === 'smallCnn') {
-    const kernels = spec.type === 'natureCnn' ? [8, 4, 3] : spec.kernelSizes;
-    const strides = spec.type === 'natureCnn' ? [4, 2, 1] : spec.strides;
+    const kernels = spec.type === 'natureCnn' ? natureCnnConvs.map((c) => c.kernelSize) : spec.kernelSizes;
+    const strides = spec.type === 'natureCnn' ? natureCnnConvs.map((c) => c.strides) : spec.strides;
     let [h, w] = [obs.shape[0]!, obs.shape[1]!];
     kernels.forEach((k, i) => {
       h = Math.floor((h - k) / strides[i]!) + 1;

@@ -23,15 +23,20 @@ export interface NatureCnnConfig {
   dropout?: number;
 }
 
+/** The paper's convolutions (valid padding, relu). */
+export const natureCnnConvs: readonly { filters: number; kernelSize: number; strides: number }[] = [
+  { filters: 32, kernelSize: 8, strides: 4 },
+  { filters: 64, kernelSize: 4, strides: 2 },
+  { filters: 64, kernelSize: 3, strides: 1 },
+];
+
 /** 32 8×8/4, 64 4×4/2, 64 3×3/1 convs (valid padding, relu), flatten, dense 512 relu[, dense numActions]. */
 export function natureCnnBlock(config: Omit<NatureCnnConfig, 'inputShape'> = {}): Block {
   const seed = seedStream(config.seed ?? 0);
   const { init, batchNorm } = config;
   const blocks: Block[] = [
     rescaleBlock(config.inputScale),
-    convBlock({ filters: 32, kernelSize: 8, strides: 4, activation: 'relu', init, batchNorm, seed: seed() }),
-    convBlock({ filters: 64, kernelSize: 4, strides: 2, activation: 'relu', init, batchNorm, seed: seed() }),
-    convBlock({ filters: 64, kernelSize: 3, strides: 1, activation: 'relu', init, batchNorm, seed: seed() }),
+    ...natureCnnConvs.map((c) => convBlock({ ...c, activation: 'relu', init, batchNorm, seed: seed() })),
     flattenBlock(),
     denseBlock({ units: config.featureSize ?? 512, activation: 'relu', init, batchNorm, dropout: config.dropout, seed: seed() }),
   ];

@@ -6,6 +6,8 @@ import { algorithmNames, getAlgorithm } from '../../agents/registry.js';
 import { createResumedRun, createRun, type TrainingRun, type TrainResult } from '../../agents/train.js';
 import type { BackendName } from '../../nets/backend.js';
 import type { OverlayEvery } from '../server/overlays.js';
+import { checkLiveMethod, liveExplainer } from '../../nets/vision/explain/viewer.js';
+import { agentModel } from './explain.js';
 import { parseExplainEvery } from './watch.js';
 
 interface TrainCliOptions {
@@ -91,12 +93,7 @@ export function viewerHook(port: number | undefined, explain?: ExplainWatchOptio
     if (typeof server.attachViewer !== 'function') throw new Error('--watch: the viewer (play/server attachViewer) is not available');
     let overlay: Record<string, unknown> = {};
     if (explain) {
-      // Loaded only when asked: explaining pulls in the vision modules.
-      const { LIVE_METHODS, liveExplainer } = await import('../../nets/vision/explain/viewer.js');
-      const { agentModel } = await import('./explain.js');
-      const method = explain.method as (typeof LIVE_METHODS)[number];
-      if (!LIVE_METHODS.includes(method)) throw new Error(`train: --explain must be one of ${LIVE_METHODS.join(', ')}, got '${explain.method}'`);
-      overlay = { overlay: liveExplainer(agentModel(run.agent), method), overlayEvery: explain.every ?? 'auto' };
+      overlay = { overlay: liveExplainer(agentModel(run.agent), checkLiveMethod(explain.method, 'train: --explain')), overlayEvery: explain.every ?? 'auto' };
     }
     const handle = await server.attachViewer(run, { title: `${run.algo} ${run.envId ?? ''}`, ...(port !== undefined ? { port } : {}), ...overlay });
     console.error(`pixelgym: watching at ${handle.url}`);
@@ -138,6 +135,7 @@ export function register(program: Command): void {
       // Checked before anything is created.
       if ((o.explain !== undefined || o.explainEvery !== undefined) && !o.watch) throw new Error('train: --explain and --explain-every need --watch');
       if (o.explainEvery !== undefined && o.explain === undefined) throw new Error('train: --explain-every needs --explain');
+      if (o.explain !== undefined) checkLiveMethod(o.explain, 'train: --explain');
       const sig = abortOnSigint();
       const log = (line: string) => console.error(line);
       const port = int('port', o.port);

@@ -8,7 +8,7 @@ import { readRunConfig } from '../../agents/train.js';
 import type { Env } from '../../envs/core.js';
 import { importModule, makeAsync } from '../../envs/registry.js';
 import { selectBackend, type BackendName } from '../../nets/backend.js';
-import { LIVE_METHODS, liveExplainer, type LiveMethod } from '../../nets/vision/explain/viewer.js';
+import { LIVE_METHODS, checkLiveMethod, liveExplainer, type LiveMethod } from '../../nets/vision/explain/viewer.js';
 import type { OverlayEvery, OverlayFunction } from '../server/overlays.js';
 import { stderrLogger } from '../server/logger.js';
 import { startViewer, type ViewerHandle } from '../server/viewerServer.js';
@@ -69,7 +69,7 @@ async function plan(runDir: string | undefined, o: WatchCommandOptions): Promise
 
 /** Starts the viewer in watch mode for a run directory, a saved agent or an env id. */
 export async function startWatch(runDir: string | undefined, o: WatchCommandOptions = {}): Promise<ViewerHandle> {
-  if (o.explain !== undefined && !LIVE_METHODS.includes(o.explain)) throw new Error(`watch: --explain must be one of ${LIVE_METHODS.join(', ')}, got '${String(o.explain)}'`);
+  if (o.explain !== undefined) checkLiveMethod(o.explain, 'watch: --explain');
   if (o.explainEvery !== undefined && o.explain === undefined) throw new Error('watch: --explain-every needs --explain');
   const p = await plan(runDir, o);
   let overlay: OverlayFunction | null = null;

@@ -55,6 +55,12 @@ export function greedyOutput(model: tf.LayersModel, image: ImageInput): number {
   return k;
 }
 
+/** `method` as a LiveMethod, or a clear error naming `where` and the methods there are. */
+export function checkLiveMethod(method: unknown, where: string): LiveMethod {
+  if (!LIVE_METHODS.includes(method as LiveMethod)) throw new Error(`${where} must be one of ${LIVE_METHODS.join(', ')}, got '${String(method)}'`);
+  return method as LiveMethod;
+}
+
 /**
  * An observation → overlay function for the viewer's watch mode (startViewer's `overlay` option):
  * the `method` map of `model` for the observation, explaining output `target` (the agent's chosen
@@ -62,7 +68,7 @@ export function greedyOutput(model: tf.LayersModel, image: ImageInput): number {
  * normalized to [0, 1]. The model must take the observation as it is ([h, w, c] pixels).
  */
 export function liveExplainer(model: tf.LayersModel, method: LiveMethod, opts: { occlusion?: OcclusionOptions } = {}): (observation: unknown, target: number | null) => FloatMap {
-  if (!LIVE_METHODS.includes(method)) throw new Error(`liveExplainer: method must be one of ${LIVE_METHODS.join(', ')}, got '${String(method)}'`);
+  checkLiveMethod(method, 'liveExplainer: method');
   const shape = model.inputs[0]!.shape.slice(1);
   if (shape.length !== 3 || shape.some((d) => d === null)) throw new Error(`liveExplainer: the network takes [${shape.join(', ')}], not [h, w, c] images`);
   const imageShape = shape as [number, number, number];

@@ -9,7 +9,7 @@ import type { Env } from '../../envs/core.js';
 import { importModule, makeAsync } from '../../envs/registry.js';
 import { selectBackend, type BackendName } from '../../nets/backend.js';
 import { LIVE_METHODS, checkLiveMethod, liveExplainer, type LiveMethod } from '../../nets/vision/explain/viewer.js';
-import type { OverlayEvery, OverlayFunction } from '../server/overlays.js';
+import { checkOverlayEvery, type OverlayEvery, type OverlayFunction } from '../server/overlays.js';
 import { stderrLogger } from '../server/logger.js';
 import { startViewer, type ViewerHandle } from '../server/viewerServer.js';
 import { loadRun } from './eval.js';
@@ -106,10 +106,7 @@ export function parseIntOption(name: string, min: number, max: number) {
 }
 
 export function parseExplainEvery(v: string): OverlayEvery {
-  if (v === 'auto') return v;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`--explain-every must be 'auto' or an integer in 1..1000000, got '${v}'`);
-  return n;
+  return checkOverlayEvery(v === 'auto' ? v : Number(v), '--explain-every', `'${v}'`);
 }
 
 export function parseRateOption(name: string) {

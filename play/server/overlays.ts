@@ -22,10 +22,11 @@ export type OverlayEvery = number | 'auto';
 /** Under 'auto', the largest share of the wall time overlays may take. */
 export const AUTO_OVERLAY_SHARE = 0.5;
 
-export function checkOverlayEvery(every: unknown): OverlayEvery {
+/** `every` as an OverlayEvery, or a RangeError naming `name` (and showing `shown`, the value as given). */
+export function checkOverlayEvery(every: unknown, name = 'overlayEvery', shown = JSON.stringify(every)): OverlayEvery {
   if (every === 'auto') return every;
   if (typeof every !== 'number' || !Number.isInteger(every) || every < 1 || every > 1_000_000)
-    throw new RangeError(`overlayEvery must be 'auto' or an integer in 1..1000000, got ${JSON.stringify(every)}`);
+    throw new RangeError(`${name} must be 'auto' or an integer in 1..1000000, got ${shown}`);
   return every;
 }
 

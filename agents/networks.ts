@@ -26,6 +26,12 @@ export interface PretrainedEncoderSpec {
   source: tf.LayersModel | string;
   /** true: the encoder's weights stay fixed and only the heads learn; false: fine-tune it too. */
   freeze: boolean;
+  /**
+   * Dense ReLU layers (units each) between the encoder's features and the heads, always trainable
+   * (default none). A frozen encoder's features are what its pretraining task needed; a head that is
+   * linear in them may not be able to express the values, a hidden layer can.
+   */
+  hidden?: number[];
 }
 
 /**
@@ -66,6 +72,8 @@ function checkPretrainedSpec(spec: PretrainedEncoderSpec, obs: ObsInfo, where: s
       `${where}: the pretrained encoder '${model.name}' takes inputs [${takes.join(', ')}], but the observations are [${obs.shape.join(', ')}] (after preprocessing)`,
     );
   if (model.outputs[0]!.shape.length < 2) throw new Error(`${where}: the pretrained encoder '${model.name}' must output [batch, features]`);
+  if (spec.hidden !== undefined && (!Array.isArray(spec.hidden) || spec.hidden.some((h) => !Number.isInteger(h) || h <= 0)))
+    throw new Error(`${where}: network.hidden must be a list of positive integers (units per layer), got ${JSON.stringify(spec.hidden)}`);
 }
 
 export function checkNetworkSpec(spec: NetworkSpec, obs: ObsInfo, where: string): void {
@@ -120,12 +128,17 @@ export function encoderBlock(spec: NetworkSpec, obs: ObsInfo, seed: number): Blo
     case 'pretrained': {
       const source = spec.source;
       if (!(source instanceof tf.LayersModel)) throw new Error(`pretrained encoder '${String(source)}' is not loaded (see loadEncoderSources)`);
-      return compose(rescaleBlock(scale), (x) => {
-        // A copy per network built: a target net or a value encoder must not share its weights.
-        const copy = copyEncoder(source, spec.freeze);
-        const features = copy.apply(x) as tf.SymbolicTensor;
-        return features.shape.length > 2 ? flattenBlock()(features) : features;
-      });
+      const hidden = (spec.hidden ?? []).map((units, i) => denseBlock({ units, activation: 'relu', seed: seed + 200 + i }));
+      return compose(
+        rescaleBlock(scale),
+        (x) => {
+          // A copy per network built: a target net or a value encoder must not share its weights.
+          const copy = copyEncoder(source, spec.freeze);
+          const features = copy.apply(x) as tf.SymbolicTensor;
+          return features.shape.length > 2 ? flattenBlock()(features) : features;
+        },
+        ...hidden,
+      );
     }
   }
 }
@@ -215,7 +228,9 @@ export async function saveEncoderSources<C extends object>(config: C, dir: strin
     if (!(spec.source instanceof tf.LayersModel)) throw new Error(`${k}: the pretrained encoder '${String(spec.source)}' is not loaded`);
     const name = `encoder-${k}`;
     await saveModel(spec.source, join(dir, name));
-    out[k] = { type: 'pretrained', source: name, freeze: spec.freeze };
+    const saved: PretrainedEncoderSpec = { type: 'pretrained', source: name, freeze: spec.freeze };
+    if (spec.hidden !== undefined) saved.hidden = [...spec.hidden];
+    out[k] = saved;
   }
   return out as C;
 }

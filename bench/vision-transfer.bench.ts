@@ -27,8 +27,10 @@ const TARGET = 0.8;
 const SEEDS = [0, 1, 2];
 const RAW = { grayscale: false, resize: null, frameSkip: 1, frameStack: 1, clipReward: false };
 
-type Variant = 'scratch' | 'frozen' | 'fine-tuned';
-const VARIANTS: readonly Variant[] = ['scratch', 'frozen', 'fine-tuned'];
+type Variant = 'scratch' | 'frozen' | 'frozen+hidden' | 'fine-tuned';
+const VARIANTS: readonly Variant[] = ['scratch', 'frozen', 'frozen+hidden', 'fine-tuned'];
+/** The trainable hidden layer of the 'frozen+hidden' variant, between the frozen trunk and the heads. */
+const HIDDEN = [64];
 
 interface AlgoSetup {
   algo: 'dqn' | 'a2c';
@@ -80,6 +82,7 @@ async function pretrain(): Promise<{ cnn: CnnClassifier; accuracy: number; secon
 
 function networkOf(variant: Variant, cnn: CnnClassifier): NetworkSpec {
   if (variant === 'scratch') return smallCnnSpecOf(cnn.config);
+  if (variant === 'frozen+hidden') return { type: 'pretrained', source: cnn.trunk, freeze: true, hidden: HIDDEN };
   return { type: 'pretrained', source: cnn.trunk, freeze: variant === 'frozen' };
 }
 
@@ -143,7 +146,7 @@ export async function main(): Promise<void> {
   const path = writeResults('vision.json', 'transfer', {
     env: 'Catch-v0 (10×20 RGB)',
     target: `greedy evaluation mean return ≥ ${TARGET} over 20 episodes, checked every evalEvery env steps; a missed target counts as the budget in the median`,
-    encoder: "the CNN trunk's architecture (8 and 16 3×3 convs, dense 32 relu); scratch = random init, frozen / fine-tuned = pretrained weights via network: { type: 'pretrained' }",
+    encoder: `the CNN trunk's architecture (8 and 16 3×3 convs, dense 32 relu); scratch = random init, frozen / fine-tuned = pretrained weights via network: { type: 'pretrained' }; frozen+hidden = frozen, with a trainable dense ${HIDDEN.join('-')} relu layer before the heads (network.hidden)`,
     pretraining: { frames: PRETRAIN_FRAMES, task: 'ball and paddle columns, 25 joint classes', validationAccuracy: pre.accuracy, seconds: pre.seconds },
     algorithms,
     loadAverage1m: { before: loadBefore[0], after: os.loadavg()[0] },

@@ -203,6 +203,29 @@ describe('DQN on a pretrained encoder', () => {
     seq.dispose();
   });
 
+  it('hidden: trainable dense ReLU layers between a frozen encoder and the Q head; kept by save and loadAgent', async () => {
+    const source = smallEncoder(6);
+    const env = make('Catch-v0', { obsType: 'rgb', ...FRAME });
+    const info = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+    const agent = new DqnAgent(info, { network: { type: 'pretrained', source, freeze: true, hidden: [8, 5] } }, 0);
+    // Encoder (16 features) frozen; two hidden layers and the Q head (3 actions) trainable.
+    expect(agent.online.trainableWeights.map((w) => w.shape)).toEqual([[16, 8], [8], [8, 5], [5], [5, 3], [3]]);
+    expect(agent.target.trainableWeights.length).toBe(6);
+    const saved = join(tmp(), 'agent');
+    await agent.save(saved);
+    const loaded = (await loadAgent(saved)) as DqnAgent;
+    expect(loaded.online.trainableWeights.map((w) => w.shape)).toEqual([[16, 8], [8], [8, 5], [5], [5, 3], [3]]);
+    const obs = env.reset({ seed: 2 }).observation;
+    expect(Array.from(loaded.qValues(obs))).toEqual(Array.from(agent.qValues(obs)));
+    for (const bad of [[0], [2.5], 'wide'])
+      expect(() => new DqnAgent(info, { network: { type: 'pretrained', source, freeze: true, hidden: bad as unknown as number[] } }, 0)).toThrow(
+        /network.hidden must be a list of positive integers/,
+      );
+    loaded.dispose();
+    agent.dispose();
+    source.dispose();
+  });
+
   it('leaves no tensors behind once the agent is disposed', async () => {
     const source = smallEncoder(5);
     const before = tf.memory().numTensors;

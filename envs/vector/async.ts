@@ -80,13 +80,17 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
   static async create<O extends BatchArray = BatchArray>(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv<O>> {
     const cfg = checkAsyncOptions(opts);
     const pending = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices) => spawn(cfg.script, { ...cfg.worker, envIndices }, pending));
+    const handles = groups(cfg.numEnvs, cfg.numWorkers).map((envIndices, k) => spawn(cfg.script, { ...cfg.worker, envIndices, cpu: cfg.cpus[k]! }, pending));
     try {
       // An id registered here with a class or factory is the usual reason a worker can't find it.
       const hint = registeredIds().includes(cfg.worker.id)
         ? ` ('${cfg.worker.id}' is registered in this thread with a class or factory, which workers can't see: list the module that registers it in \`imports\`, or register it with a 'module.js:Export' entry point)`
         : '';
       const hellos = await Promise.all(handles.map((h) => hello(h, cfg.startTimeoutMs, hint)));
+      hellos.forEach((m, k) => {
+        handles[k]!.tid = m.tid;
+        handles[k]!.cpu = m.pinnedCpu;
+      });
       const first = hellos[0]!;
       const key = (h: typeof first) => JSON.stringify([h.observationSpace, h.actionSpace]);
       hellos.forEach((h, k) => {
@@ -118,9 +122,9 @@ export class AsyncVectorEnv<O extends BatchArray = BatchArray> implements Vector
     return this.closing !== null;
   }
 
-  /** Each worker's env indices, thread id, and whether its thread has exited. */
+  /** Each worker's env indices, thread ids, pinned CPU, and whether its thread has exited. */
   get workerStates(): WorkerState[] {
-    return this.handles.map((h) => ({ envIndices: [...h.envIndices], threadId: h.threadId, exited: h.exited, exitCode: h.exitCode }));
+    return this.handles.map((h) => ({ envIndices: [...h.envIndices], threadId: h.threadId, tid: h.tid, cpu: h.cpu, exited: h.exited, exitCode: h.exitCode }));
   }
 
   async reset(opts: VecResetOptions = {}): Promise<VecResetResult<O>> {

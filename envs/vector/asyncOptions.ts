@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvSpec } from '../core.js';
 import { spec as registeredSpec } from '../registry.js';
+import { workerCpus } from './affinity.js';
 import { absoluteModuleRef } from './modules.js';
 import { checkNumEnvs, checkSeed, resolveMode, type VectorEnvOptions } from './options.js';
 import type { WorkerConfig, WorkerRegistration } from './protocol.js';
@@ -38,6 +39,13 @@ export interface AsyncVectorEnvOptions extends VectorEnvOptions {
    * so it then costs little CPU. 0 always sleeps.
    */
   spinMicros?: number;
+  /**
+   * Pin each worker thread to its own CPU (Linux, via util-linux's taskset; default true when there
+   * are at least as many CPUs as workers). On the 2-vCPU VMs we measured, unpinned workers often
+   * shared one vCPU for tens of ms, and a step then took as long as in one thread. Best effort:
+   * where pinning is impossible the workers run unpinned (`workerStates[i].cpu` is null).
+   */
+  pinWorkers?: boolean;
   /** The compiled worker script (default: worker.js next to this module, or dist/envs/vector/ when running from sources). */
   workerScript?: string;
 }
@@ -70,6 +78,9 @@ export function checkAsyncOptions(opts: AsyncVectorEnvOptions) {
     throw new RangeError(`AsyncVectorEnv.create: blockingWaitMs must be in [0, timeoutMs], got ${String(blockingWaitMs)}`);
   if (!(spinMicros >= 0 && spinMicros <= 1_000_000))
     throw new RangeError(`AsyncVectorEnv.create: spinMicros must be in [0, 1e6], got ${String(spinMicros)}`);
+  if (opts.pinWorkers !== undefined && typeof opts.pinWorkers !== 'boolean')
+    throw new TypeError(`AsyncVectorEnv.create: pinWorkers must be true or false, got ${JSON.stringify(opts.pinWorkers)}`);
+  const cpus = opts.pinWorkers === false ? new Array<number | null>(numWorkers).fill(null) : workerCpus(numWorkers);
   checkSeed(opts.seed, 'AsyncVectorEnv.create: seed');
   const script = opts.workerScript ?? defaultWorkerScript();
   if (!existsSync(script)) throw new Error(`AsyncVectorEnv: worker script ${script} not found; build the project first (npm run build)`);
@@ -88,7 +99,7 @@ export function checkAsyncOptions(opts: AsyncVectorEnvOptions) {
   } catch (err) {
     throw new TypeError(`AsyncVectorEnv.create: kwargs can't be sent to worker threads: ${(err as Error).message}`);
   }
-  const worker: Omit<WorkerConfig, 'envIndices'> = {
+  const worker: Omit<WorkerConfig, 'envIndices' | 'cpu'> = {
     id: opts.id,
     kwargs,
     maxEpisodeSteps: opts.maxEpisodeSteps,
@@ -98,7 +109,7 @@ export function checkAsyncOptions(opts: AsyncVectorEnvOptions) {
     registration: moduleRegistration(opts.id),
     spinMicros,
   };
-  return { numEnvs: opts.numEnvs, numWorkers, timeoutMs, startTimeoutMs, blockingWaitMs, mode, script, worker };
+  return { numEnvs: opts.numEnvs, numWorkers, timeoutMs, startTimeoutMs, blockingWaitMs, mode, script, worker, cpus };
 }
 
 /** This thread's registration of `id` when its entry point is a module path, for the workers to repeat. */

@@ -27,6 +27,8 @@ export interface MakeVecOptions extends VectorEnvOptions {
   blockingWaitMs?: number;
   /** Async only: how long idle workers poll for the next op before they sleep, in µs (see AsyncVectorEnvOptions). */
   spinMicros?: number;
+  /** Async only: pin each worker to its own CPU (Linux; see AsyncVectorEnvOptions). */
+  pinWorkers?: boolean;
 }
 
 /**

@@ -62,6 +62,8 @@ export interface WorkerConfig {
   registration: WorkerRegistration | null;
   /** How long the worker polls for the next op before it blocks, in µs. */
   spinMicros: number;
+  /** The CPU the worker pins itself to at start-up (see affinity.ts), or null. */
+  cpu: number | null;
 }
 
 export interface WorkerData {
@@ -74,7 +76,16 @@ export interface WorkerData {
 
 /** Worker → main, on parentPort, once at start-up. */
 export type WorkerHello =
-  | { kind: 'ready'; observationSpace: SpaceJSON; actionSpace: SpaceJSON; metadata: EnvMetadata; spec: EnvSpec | null }
+  | {
+      kind: 'ready';
+      observationSpace: SpaceJSON;
+      actionSpace: SpaceJSON;
+      metadata: EnvMetadata;
+      spec: EnvSpec | null;
+      /** The worker's kernel thread id (Linux) and the CPU it is pinned to (null: not pinned). */
+      tid: number | null;
+      pinnedCpu: number | null;
+    }
   | { kind: 'init-error'; message: string; stack?: string };
 
 /** Main → worker, on parentPort, once after every worker said hello. */

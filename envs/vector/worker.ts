@@ -24,6 +24,7 @@ import {
   type WorkerReply,
   type WorkerSetup,
 } from './protocol.js';
+import { currentThreadId, pinCurrentThread } from './affinity.js';
 import { SubEnvRunner } from './runner.js';
 
 const data = workerData as WorkerData;
@@ -190,6 +191,8 @@ async function main(): Promise<void> {
     actionSpace: first.actionSpace.toJSON(),
     metadata,
     spec,
+    tid: currentThreadId(),
+    pinnedCpu: config.cpu !== null && pinCurrentThread(config.cpu) ? config.cpu : null,
   };
   const setup = nextSetup();
   parent.postMessage(hello);

@@ -18,7 +18,12 @@ import {
 
 export interface WorkerState {
   readonly envIndices: readonly number[];
+  /** Node's worker threadId. */
   readonly threadId: number;
+  /** The kernel thread id (Linux), or null. */
+  readonly tid: number | null;
+  /** The CPU the worker is pinned to, or null when it is not pinned (pinWorkers). */
+  readonly cpu: number | null;
   readonly exited: boolean;
   readonly exitCode: number | null;
 }
@@ -27,6 +32,8 @@ export interface WorkerState {
 export interface Handle {
   worker: Worker;
   threadId: number;
+  tid: number | null;
+  cpu: number | null;
   ctrl: Int32Array;
   port: MessagePort;
   envIndices: number[];
@@ -124,7 +131,7 @@ export function spawn(script: string, config: WorkerConfig, pending: Int32Array)
   const { port1, port2 } = new MessageChannel();
   const data: WorkerData = { config, ctrl, pending, port: port2 };
   const worker = new Worker(script, { workerData: data, transferList: [port2] });
-  const h: Handle = { worker, threadId: worker.threadId, ctrl, port: port1, envIndices: config.envIndices, seq: 0, exited: false, exitCode: null, crash: null };
+  const h: Handle = { worker, threadId: worker.threadId, tid: null, cpu: null, ctrl, port: port1, envIndices: config.envIndices, seq: 0, exited: false, exitCode: null, crash: null };
   worker.on('error', (err: Error) => {
     h.crash = err;
   });

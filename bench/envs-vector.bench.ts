@@ -19,7 +19,7 @@ import {
   type StepResult,
   type VectorEnv,
 } from '../envs/index.js';
-import { median, writeResults } from './util.js';
+import { hostNoise, median, writeResults } from './util.js';
 
 const BUSY_ID = 'Bench/Busy-v0';
 const TARGET_STEP_US = 50;
@@ -145,18 +145,23 @@ export async function main(): Promise<void> {
     }),
   );
   const loadBefore = loadAverage();
+  const noiseBefore = hostNoise();
   const policy = schedulingPolicy();
   console.log(`busy env: ${iters} iterations ≈ ${stepUs.toFixed(1)} µs a step; load average ${loadBefore} on ${os.cpus().length} cpus; ${policy}`);
 
-  // Short alternating runs, compared pairwise: the CPU is shared, so load drifts between runs.
+  // Short alternating runs, compared pairwise: the CPU is shared, and how fast it runs drifts from
+  // second to second (hostNoise), so sync and async run back to back in ~50 ms runs, in alternating
+  // order, and the speed-up is the median of many such pairs.
   // 'eventLoop' is the async env without its fast path (no blocking wait, no polling workers):
   // every step then waits through the event loop and wakes sleeping workers, as before.
-  const steps = 600;
-  const rounds = 7;
+  const steps = 150;
+  const rounds = 21;
   const common = { kwargs: { iters }, imports: [fileURLToPath(import.meta.url)] };
   const configs: Record<string, () => Promise<VectorEnv>> = {
     sync: () => makeVec(BUSY_ID, NUM_ENVS, common),
     async: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: NUM_WORKERS }),
+    // Workers left to the scheduler (the default pins each to its own CPU on Linux).
+    unpinned: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: NUM_WORKERS, pinWorkers: false }),
     eventLoop: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: NUM_WORKERS, blockingWaitMs: 0, spinMicros: 0 }),
     // One worker, no polling: its CPU time per step minus sync's is the worker path's own cost.
     oneWorkerNoSpin: () => makeVec(BUSY_ID, NUM_ENVS, { ...common, async: true, numWorkers: 1, spinMicros: 0 }),
@@ -169,16 +174,22 @@ export async function main(): Promise<void> {
       vecs[name] = await build();
       runs[name] = [];
     }
-    // One untimed round first: each worker thread compiles the env's code afresh.
-    for (const name of Object.keys(configs)) await measure(vecs[name]!, steps);
-    for (let round = 0; round < rounds; round++) for (const name of Object.keys(configs)) runs[name]!.push(await measure(vecs[name]!, steps));
+    // Untimed rounds first: each worker thread compiles the env's code afresh, and V8's background
+    // compiler threads, busy for the first second or so, took CPU from the workers in early rounds.
+    for (let warm = 0; warm < 4; warm++) for (const name of Object.keys(configs)) await measure(vecs[name]!, steps);
+    const names = Object.keys(configs);
+    const swapped = ['async', 'sync', ...names.filter((n) => n !== 'sync' && n !== 'async')];
+    for (let round = 0; round < rounds; round++)
+      for (const name of round % 2 === 0 ? names : swapped) runs[name]!.push(await measure(vecs[name]!, steps));
   } finally {
     for (const v of Object.values(vecs)) await v.close();
   }
   const loadAfter = loadAverage();
+  const noiseAfter = hostNoise();
   const ratio = (a: string, b: string) => runs[a]!.map((r, k) => r.envStepsPerSec / runs[b]![k]!.envStepsPerSec);
   const speedups = ratio('async', 'sync');
   const speedup = median(speedups);
+  const unpinnedSpeedup = median(ratio('unpinned', 'sync'));
   const rate = (name: string) => Math.round(median(runs[name]!.map((r) => r.envStepsPerSec)));
   const cpu = (name: string) => Number(median(runs[name]!.map((r) => r.cpuMicrosPerStep)).toFixed(1));
   const overheadPerEnvStep = Number(((cpu('oneWorkerNoSpin') - cpu('sync')) / NUM_ENVS).toFixed(2));
@@ -187,8 +198,9 @@ export async function main(): Promise<void> {
     runqueue: Number(median(runs[name]!.map((r) => r.mainRunqueueMicrosPerStep)).toFixed(1)),
   });
   console.log(
-    `${NUM_ENVS} busy envs: sync ${rate('sync')} env steps/s, async (${NUM_WORKERS} workers) ${rate('async')}, without the fast path ${rate('eventLoop')}; ` +
-      `speed-up per round ${speedups.map((r) => r.toFixed(2)).join(' ')}, median ×${speedup.toFixed(2)} (load ${loadBefore} → ${loadAfter})`,
+    `${NUM_ENVS} busy envs: sync ${rate('sync')} env steps/s, async (${NUM_WORKERS} workers) ${rate('async')}, unpinned ${rate('unpinned')} (×${unpinnedSpeedup.toFixed(2)}), without the fast path ${rate('eventLoop')}; ` +
+      `speed-up per round ${speedups.map((r) => r.toFixed(2)).join(' ')}, median ×${speedup.toFixed(2)} (load ${loadBefore} → ${loadAfter}; ` +
+      `host noise, median/min of a fixed loop: ${noiseBefore.medianOverMin} → ${noiseAfter.medianOverMin})`,
   );
   console.log(
     `CPU µs per batch step: sync ${cpu('sync')}, 1 worker ${cpu('oneWorkerNoSpin')} (polling: ${cpu('oneWorker')}), 2 workers ${cpu('async')}, ` +
@@ -222,6 +234,8 @@ export async function main(): Promise<void> {
     speedup: Number(speedup.toFixed(3)),
     speedupTarget: 1.6,
     speedupPerRound: speedups.map((r) => Number(r.toFixed(3))),
+    unpinnedEnvStepsPerSec: rate('unpinned'),
+    unpinnedSpeedup: Number(unpinnedSpeedup.toFixed(3)),
     eventLoopEnvStepsPerSec: rate('eventLoop'),
     eventLoopSpeedup: Number(median(ratio('eventLoop', 'sync')).toFixed(3)),
     cpuMicrosPerBatchStep: {
@@ -236,10 +250,13 @@ export async function main(): Promise<void> {
     runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((r) => Math.round(r.envStepsPerSec))])),
     cartpole8Sync: cartpole,
     loadAverage1m: { before: loadBefore, after: loadAfter },
+    hostNoise: { before: noiseBefore, after: noiseAfter },
     schedulingPolicy: policy,
     note:
-      'CPU shared with other jobs (1-min load average before/after; schedulingPolicy SCHED_FIFO means run under `chrt -f 1`, which keeps other jobs off the CPUs while it runs); speedup is the median of per-round async/sync ratios of env steps/s. ' +
+      'CPU shared with other jobs (1-min load average before/after; schedulingPolicy SCHED_FIFO means run under `chrt -f 1`, which keeps other jobs off the CPUs while it runs); speedup is the median of per-round async/sync ratios of env steps/s (150-step runs, back to back, order alternating). ' +
+      'hostNoise: median/min time of a fixed single-threaded loop before and after (1.0 = steady CPU). ' +
       'cpuMicrosPerBatchStep is process CPU (all threads) per step of 8 envs; workerOverheadCpuMicrosPerEnvStep = (oneWorkerNoSpin − sync) / 8. ' +
+      'async pins each worker to its own CPU (the default on Linux); unpinned = pinWorkers: false. ' +
       'eventLoop = async with blockingWaitMs 0 and spinMicros 0 (every step through the event loop and futex wake-ups). ' +
       'mainThreadMicrosPerBatchStep: the main thread’s CPU time and run-queue wait (time runnable but not running: other jobs’ cost) per step, from /proc/thread-self/schedstat.',
   });

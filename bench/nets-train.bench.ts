@@ -23,7 +23,7 @@ import {
   wasmThreads,
 } from '../nets/backend.js';
 import { makeOptimizer } from '../nets/optim.js';
-import { measure, median, round, summarize, writeResults, type Timing } from './util.js';
+import { hostNoise, measure, median, round, summarize, writeResults, type Timing } from './util.js';
 
 type Variant = 'pixelgym' | 'stock';
 
@@ -223,7 +223,10 @@ export async function main(): Promise<void> {
   const wasm: Record<string, unknown> = { threads: wasmThreads() };
   const profiles: Record<string, unknown> = { threads: wasmThreads() };
   const cnn = { pixelgym: makeNet('natureCnn', 'pixelgym'), stock: makeNet('natureCnn', 'stock') };
+  const noiseBefore = hostNoise();
   const cnnTimes = timeBoth({ pixelgym: cnn.pixelgym.step, stock: cnn.stock.step }, 8, 3, 2);
+  const noiseAfter = hostNoise();
+  console.log(`host noise (median/min of a fixed loop) around the natureCnn timing: ${noiseBefore.medianOverMin} → ${noiseAfter.medianOverMin}`);
   const tensors = tf.memory().numTensors;
   cnn.pixelgym.step();
   const leaked = tf.memory().numTensors - tensors;
@@ -298,6 +301,7 @@ export async function main(): Promise<void> {
   }
   results['backends'] = backends;
   results['natureCnnWasmProfile'] = profiles;
+  results['hostNoiseAroundNatureCnnTiming'] = { before: noiseBefore, after: noiseAfter };
   results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };
   results['notes'] =
     'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +

@@ -79,3 +79,38 @@ export function measure(step: () => void, wall: number[], cpu: number[]): void {
   const d = process.cpuUsage(c);
   cpu.push((d.user + d.system) / 1000);
 }
+
+/** How steady this machine's CPU is right now, from a fixed single-threaded loop timed repeatedly. */
+export interface HostNoise {
+  /** Fastest and median time of one pass of the loop, ms. */
+  minMs: number;
+  medianMs: number;
+  /** medianMs / minMs: 1.0 on a steady CPU. A fixed amount of work then varies by this much, so medians of anything else do too. */
+  medianOverMin: number;
+}
+
+function spinPass(n: number): number {
+  let x = 1;
+  for (let k = 0; k < n; k++) x = (Math.imul(x, 1664525) + 1013904223) ^ (x >>> 13);
+  return x;
+}
+
+/**
+ * Times `passes` runs of a fixed integer loop (~5 ms each). On these shared VMs the same work took
+ * anywhere from 1.0× to 1.7× its fastest time from one minute to the next, with no other job
+ * running: the benches record this next to their medians so a slow median can be read for what it is.
+ */
+export function hostNoise(passes = 40): HostNoise {
+  const n = 2_000_000;
+  let sink = spinPass(n);
+  const times: number[] = [];
+  for (let i = 0; i < passes; i++) {
+    const t0 = performance.now();
+    sink ^= spinPass(n);
+    times.push(performance.now() - t0);
+  }
+  if (sink === 42) console.log(''); // keeps the loop's result alive
+  const minMs = Math.min(...times);
+  const medianMs = median(times);
+  return { minMs: round(minMs), medianMs: round(medianMs), medianOverMin: round(medianMs / minMs) };
+}

@@ -14,6 +14,7 @@ import {
   probabilityKwarg,
   type Kwargs,
 } from '../kwargs.js';
+import { ObservationSlab } from '../observationSlab.js';
 import { GRID, MINATAR_ACTION_KEYS, NOOP, type MinAtarAction, type MinAtarGame } from './game.js';
 
 export type MinAtarObsType = 'channels' | 'rgb';
@@ -52,6 +53,7 @@ export class MinAtarEnv<G extends MinAtarGame = MinAtarGame> extends BaseEnv<Box
   /** The full-set action applied last frame (what a sticky action repeats). */
   lastAction: MinAtarAction = NOOP;
   private readonly channels: Uint8Array;
+  private readonly channelCopies: ObservationSlab;
   private readonly sceneBuilder: CellSceneBuilder;
   private started = false;
 
@@ -78,6 +80,7 @@ export class MinAtarEnv<G extends MinAtarGame = MinAtarGame> extends BaseEnv<Box
     this.actionSpace = new Discrete(this.actionSet.length);
     const c = game.palette.kinds.length;
     this.channels = new Uint8Array(GRID * GRID * c);
+    this.channelCopies = new ObservationSlab(this.channels.length);
     this.observationSpace =
       this.obsType === 'channels'
         ? new Box(0, 1, [GRID, GRID, c], 'uint8')
@@ -118,7 +121,7 @@ export class MinAtarEnv<G extends MinAtarGame = MinAtarGame> extends BaseEnv<Box
    */
   observation(): Uint8Array {
     this.game.writeChannels(this.channels);
-    if (this.obsType === 'channels') return this.channels.slice();
+    if (this.obsType === 'channels') return this.channelCopies.copyOf(this.channels);
     const out = new Uint8Array(this.renderWidth! * this.renderHeight! * 3);
     rasterize(this.sceneBuilder.buildReused(this.channels), this.renderWidth!, this.renderHeight!, out);
     return out;

@@ -1,7 +1,7 @@
 // MinAtar's channel observations are views into shared slabs (cheap to make): each must stay the
 // caller's own, unchanged by later steps, across slab boundaries.
 import { describe, expect, it } from 'vitest';
-import { make } from '../../envs/index.js';
+import { Discrete, make } from '../../envs/index.js';
 import { ObservationSlab } from '../../envs/games/observationSlab.js';
 
 describe('ObservationSlab', () => {
@@ -41,7 +41,7 @@ describe('MinAtar channel observations', () => {
       const kept: Uint8Array[] = [env.reset({ seed: 3 }).observation as Uint8Array];
       const copies: Uint8Array[] = [Uint8Array.from(kept[0]!)];
       for (let t = 0; t < 300; t++) {
-        const r = env.step(t % env.actionSpace.n);
+        const r = env.step(t % (env.actionSpace as Discrete).n);
         kept.push(r.observation as Uint8Array);
         copies.push(Uint8Array.from(r.observation as Uint8Array));
         if (r.terminated || r.truncated) {

@@ -10,7 +10,7 @@ import { rasterize } from '../envs/render/rasterize.js';
 import type { Scene, Shape } from '../envs/render/scene.js';
 import { Rng } from '../envs/rng.js';
 import os from 'node:os';
-import { median, writeResults } from './util.js';
+import { measure as timeOnce, median, writeResults } from './util.js';
 
 const STEPS = 1_000_000;
 const REPEATS = 3;
@@ -39,14 +39,7 @@ function measure(work: () => void, units: number): { perSec: number; perCpuSec: 
   work();
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    work();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
+  for (let i = 0; i < REPEATS; i++) timeOnce(work, wall, cpu);
   return { perSec: Math.round(units / (median(wall) / 1000)), perCpuSec: Math.round(units / (median(cpu) / 1000)), wallMs: wall.map(Math.round) };
 }
 

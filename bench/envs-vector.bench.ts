@@ -19,19 +19,13 @@ import {
   type StepResult,
   type VectorEnv,
 } from '../envs/index.js';
-import { hostNoise, median, writeResults } from './util.js';
+import { burn, hostNoise, median, writeResults } from './util.js';
 
 const BUSY_ID = 'Bench/Busy-v0';
 const TARGET_STEP_US = 50;
 const NUM_ENVS = 8;
 const NUM_WORKERS = 2;
 
-/** Integer mixing the JIT cannot skip: the result feeds the observation. */
-function burn(iters: number, seed: number): number {
-  let x = seed | 0;
-  for (let k = 0; k < iters; k++) x = (Math.imul(x, 1664525) + 1013904223) ^ (x >>> 13);
-  return x;
-}
 
 /** A trivial random walk whose step costs `iters` rounds of `burn`. */
 export class BusyEnv extends BaseEnv<BoxArray, number> {

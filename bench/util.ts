@@ -89,9 +89,10 @@ export interface HostNoise {
   medianOverMin: number;
 }
 
-function spinPass(n: number): number {
-  let x = 1;
-  for (let k = 0; k < n; k++) x = (Math.imul(x, 1664525) + 1013904223) ^ (x >>> 13);
+/** `iters` rounds of integer mixing the JIT cannot skip (the result depends on every round): fixed CPU work. */
+export function burn(iters: number, seed: number): number {
+  let x = seed | 0;
+  for (let k = 0; k < iters; k++) x = (Math.imul(x, 1664525) + 1013904223) ^ (x >>> 13);
   return x;
 }
 
@@ -102,11 +103,11 @@ function spinPass(n: number): number {
  */
 export function hostNoise(passes = 40): HostNoise {
   const n = 2_000_000;
-  let sink = spinPass(n);
+  let sink = burn(n, 1);
   const times: number[] = [];
   for (let i = 0; i < passes; i++) {
     const t0 = performance.now();
-    sink ^= spinPass(n);
+    sink ^= burn(n, 1);
     times.push(performance.now() - t0);
   }
   if (sink === 42) console.log(''); // keeps the loop's result alive

@@ -52,9 +52,8 @@ export function workerCpus(numWorkers: number, cpus: number[] | null = allowedCp
   return Array.from({ length: numWorkers }, (_, k) => cpus[k]!);
 }
 
-/** Pins the calling thread to `cpu`; true if it worked (Linux with util-linux's taskset). */
-export function pinCurrentThread(cpu: number): boolean {
-  const tid = currentThreadId();
+/** Pins the calling thread, whose kernel thread id is `tid`, to `cpu`; true if it worked (Linux with util-linux's taskset). */
+export function pinCurrentThread(cpu: number, tid: number | null = currentThreadId()): boolean {
   if (tid === null) return false;
   try {
     execFileSync('taskset', ['-p', '-c', String(cpu), String(tid)], { stdio: 'ignore', timeout: 5000 });

@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     return;
   }
   const first = envs[0]!;
+  const tid = currentThreadId();
   const metadata: EnvMetadata = cloneable(first.metadata, { renderFps: first.metadata?.renderFps ?? 30 });
   const spec: EnvSpec | null = cloneable(first.spec ?? null, null);
   const hello: WorkerHello = {
@@ -191,8 +192,8 @@ async function main(): Promise<void> {
     actionSpace: first.actionSpace.toJSON(),
     metadata,
     spec,
-    tid: currentThreadId(),
-    pinnedCpu: config.cpu !== null && pinCurrentThread(config.cpu) ? config.cpu : null,
+    tid,
+    pinnedCpu: config.cpu !== null && pinCurrentThread(config.cpu, tid) ? config.cpu : null,
   };
   const setup = nextSetup();
   parent.postMessage(hello);

@@ -2,7 +2,6 @@
 // and leaves them to the scheduler when asked to, when there are more workers than CPUs, or when
 // pinning is impossible.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeVec } from '../../envs/index.js';
@@ -12,10 +11,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/vector/envs.js', import.meta
 const ID = 'VecTest/BoxWalk-v0';
 
 /** The CPUs thread `tid` of this process may run on, as the kernel reports them. */
-function threadCpus(tid: number): number[] {
-  const status = readFileSync(`/proc/self/task/${tid}/status`, 'utf8');
-  return parseCpuList(/^Cpus_allowed_list:\s*(.+)$/m.exec(status)![1]!);
-}
+const threadCpus = (tid: number): number[] | null => allowedCpus(`self/task/${tid}`);
 
 function hasTaskset(): boolean {
   try {

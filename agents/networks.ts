@@ -58,6 +58,11 @@ export function isPretrainedSpec(spec: unknown): spec is PretrainedEncoderSpec {
   return typeof spec === 'object' && spec !== null && (spec as { type?: unknown }).type === 'pretrained';
 }
 
+/** Whether `v` is a list of layer widths (positive integers). */
+function isUnitList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((h) => Number.isInteger(h) && h > 0);
+}
+
 function checkPretrainedSpec(spec: PretrainedEncoderSpec, obs: ObsInfo, where: string): void {
   if (typeof spec.freeze !== 'boolean') throw new Error(`${where}: network.freeze must be true or false, got ${JSON.stringify(spec.freeze)}`);
   if (typeof spec.source === 'string')
@@ -72,7 +77,7 @@ function checkPretrainedSpec(spec: PretrainedEncoderSpec, obs: ObsInfo, where: s
       `${where}: the pretrained encoder '${model.name}' takes inputs [${takes.join(', ')}], but the observations are [${obs.shape.join(', ')}] (after preprocessing)`,
     );
   if (model.outputs[0]!.shape.length < 2) throw new Error(`${where}: the pretrained encoder '${model.name}' must output [batch, features]`);
-  if (spec.hidden !== undefined && (!Array.isArray(spec.hidden) || spec.hidden.some((h) => !Number.isInteger(h) || h <= 0)))
+  if (spec.hidden !== undefined && !isUnitList(spec.hidden))
     throw new Error(`${where}: network.hidden must be a list of positive integers (units per layer), got ${JSON.stringify(spec.hidden)}`);
 }
 
@@ -103,7 +108,7 @@ export function checkNetworkSpec(spec: NetworkSpec, obs: ObsInfo, where: string)
         `${where}: network '${spec.type}' is too deep for ${obs.shape[0]}×${obs.shape[1]} frames (its convolutions leave no pixels; natureCnn needs at least 36×36): resize the frames or use smallCnn/mlp`,
       );
   }
-  if (spec.type === 'mlp' && (!Array.isArray(spec.hiddenSizes) || spec.hiddenSizes.some((h) => !Number.isInteger(h) || h <= 0)))
+  if (spec.type === 'mlp' && !isUnitList(spec.hiddenSizes))
     throw new Error(`${where}: network.hiddenSizes must be positive integers, got ${JSON.stringify(spec.hiddenSizes)}`);
 }
 

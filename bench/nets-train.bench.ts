@@ -23,6 +23,7 @@ import {
   wasmThreads,
 } from '../nets/backend.js';
 import { makeOptimizer } from '../nets/optim.js';
+import { twoCoreScaling } from './twoCore.js';
 import { hostNoise, measure, median, round, summarize, writeResults, type Timing } from './util.js';
 
 type Variant = 'pixelgym' | 'stock';
@@ -269,6 +270,14 @@ export async function main(): Promise<void> {
     small.dispose();
     backends['wasm1Thread'] = { threads: wasmThreads(), pixelgym: { natureCnnBatch32: cnn1, mlpBatch64: mlp1 } };
     await stopWasmBackend();
+    // The most two threads could give: the one-thread step over the measured two-core throughput ratio.
+    const scaling = await twoCoreScaling();
+    const perfectSplitMs = round(cnn1.wallMs.median / scaling.ratio);
+    console.log(
+      `two busy cores give x${scaling.ratio} one core's matmul throughput (pinned: ${scaling.pinned}); ` +
+        `the one-thread natureCnn step split perfectly would take ${perfectSplitMs} ms`,
+    );
+    results['twoCoreScaling'] = { ...scaling, natureCnnOneThreadMedianMs: cnn1.wallMs.median, perfectSplitMs };
   }
 
   // cpu: the mlp; the Nature CNN only on request.
@@ -307,7 +316,9 @@ export async function main(): Promise<void> {
     'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +
     'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam. ' +
     'backends.wasm runs `threads` XNNPACK threads (threaded SIMD build); backends.wasm1Thread the single-threaded ' +
-    'SIMD build. With threads, CPU ms count every thread: compare wall ms across thread counts.';
+    'SIMD build. With threads, CPU ms count every thread: compare wall ms across thread counts. ' +
+    'twoCoreScaling: throughput of two pinned threads over one on an L2-resident matmul; perfectSplitMs is ' +
+    'the one-thread Nature-CNN step divided by it, the best any two-thread split of the step could do.';
   const path = writeResults('nets.json', 'train', results);
   console.log(`\nload average before ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   console.log(`wrote ${path}`);

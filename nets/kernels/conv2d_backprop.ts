@@ -3,6 +3,7 @@
 // all (filter gradient, which the wasm back end lacks). NHWC only, as is the wasm Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import { conv2dInputGradCol2im } from './col2im.js';
+import { filterGradTiles, filterGradTilesApply } from './filter_grad_tiles.js';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
 import { byteOffset, f32View, heapBuffer } from './heap.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
@@ -208,14 +209,18 @@ function filterGradByConv(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, i
   return s.transpose(cut, [1, 2, 0, 3]);
 }
 
-// Space-to-depth (as Conv2D uses for the forward) measured no faster here: 24.3 vs 23.4 ms CPU
-// (minimum, interleaved A/B) for the Nature CNN's first layer, the extra pass over x eating the gain.
+export type FilterGradMethod = 'auto' | 'conv' | 'tiles';
+
+// 'auto' takes the tiled outer products (filter_grad_tiles.ts) where they apply, else the conv.
+// Space-to-depth (as Conv2D uses for the forward) measured no faster for the conv route: 24.3 vs
+// 23.4 ms CPU (minimum, interleaved A/B) for the Nature CNN's first layer.
 export function conv2dFilterGrad(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   filterShape: Shape4,
   attrs: ConvAttrs,
+  method: FilterGradMethod = 'auto',
 ): tf.TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as Shape4,
@@ -225,6 +230,8 @@ export function conv2dFilterGrad(
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if (method !== 'conv' && filterGradTilesApply(backend, info)) return filterGradTiles(backend, x, dy, info);
+  if (method === 'tiles') throw new Error('pixelgym Conv2DBackpropFilter: the tiled kernel needs input channels % 4 == 0, output channels % 8 == 0 and wasm SIMD');
   return withScope(backend, (s) => filterGradByConv(s, x, dy, info));
 }
 

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWasmThreads, selectBackend, wasmThreads } from '../../nets/backend.js';
+import { conv2dFilterGrad } from '../../nets/kernels/conv2d_backprop.js';
 import { filterGradPlan, stridedInputGradPlan, stride1InputGradPlan } from '../../nets/kernels/conv_geometry.js';
 import { registerWasmKernels, unregisterWasmKernels, wasmKernelOverrides, wasmKernelsRegistered } from '../../nets/kernels/register.js';
 import { wasmMemoryOf } from '../../nets/kernels/heap.js';
@@ -278,6 +279,58 @@ describe('wasm kernels', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(relErr(dxRef, dx)).toBeLessThan(1e-5);
     expect(relErr(dwRef, dw)).toBeLessThan(1e-5);
+  });
+
+  // The tiled filter gradient (input channels % 4 == 0, output channels % 8 == 0) against naive loops
+  // and the conv route: strides 1-4, same/valid/explicit pads, a dilation, several samples per sweep
+  // (small images) and bands of rows within one sample (a big one).
+  const tileCases: Array<[Shape4, Shape4, number | [number, number], Pad, number]> = [
+    [[2, 12, 11, 4], [3, 3, 4, 8], 1, 'valid', 1],
+    [[2, 12, 11, 8], [3, 3, 8, 16], 1, 'same', 1],
+    [[3, 13, 13, 4], [4, 4, 4, 8], 2, 'same', 1],
+    [[1, 17, 16, 4], [5, 5, 4, 8], 3, 'same', 1],
+    [[2, 20, 21, 4], [8, 8, 4, 16], 4, 'valid', 1],
+    [[1, 19, 19, 4], [8, 8, 4, 8], 4, 'same', 1],
+    [[2, 11, 10, 4], [3, 3, 4, 8], 1, 'same', 2],
+    [[2, 10, 12, 8], [3, 3, 8, 8], [2, 1], [[0, 0], [1, 2], [0, 1], [0, 0]], 1],
+    [[2, 90, 91, 4], [3, 3, 4, 8], 1, 'valid', 1],
+  ];
+
+  it.each(tileCases)('tiled filter gradient of x %j, w %j, stride %j, pad %j, dilation %i matches naive loops and the conv route', async (xs, ws, stride, pad, d) => {
+    await selectBackend('wasm');
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const strides: [number, number] = typeof stride === 'number' ? [stride, stride] : stride;
+    const info = tf.backend_util.computeConv2DInfo(xs, ws, strides, d, pad);
+    const xv = values(size(xs), 11);
+    const dyv = values(size(info.outShape), 12);
+    const [, dwRef] = naiveConvGrads(xv, xs, new Float32Array(size(ws)), ws, dyv, info, false);
+    const before = tf.memory().numTensors;
+    const x = tf.tensor4d(xv, xs);
+    const dy = tf.tensor4d(dyv, info.outShape as Shape4);
+    const attrs = { strides, pad, dilations: [d, d] as [number, number] };
+    const read = (method: 'tiles' | 'conv'): Float32Array => {
+      const t = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, ws, attrs, method));
+      const v = t.dataSync() as Float32Array;
+      t.dispose();
+      return v;
+    };
+    const tiles = read('tiles');
+    const viaConv = read('conv');
+    const registered = tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, dataFormat: 'NHWC', filterShape: ws }) as tf.Tensor).dataSync());
+    tf.dispose([x, dy]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(relErr(dwRef, tiles)).toBeLessThan(1e-5);
+    expect(relErr(viaConv, tiles)).toBeLessThan(1e-5);
+    expect(registered).toEqual(tiles); // the registered kernel takes the tiled route
+  });
+
+  it('the tiled filter gradient refuses channel counts it cannot tile', async () => {
+    await selectBackend('wasm');
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const x = tf.zeros([1, 6, 6, 3]) as tf.Tensor4D;
+    const dy = tf.zeros([1, 4, 4, 8]) as tf.Tensor4D;
+    expect(() => conv2dFilterGrad(backend, x, dy, [3, 3, 3, 8], { strides: 1, pad: 'valid' }, 'tiles')).toThrow(/input channels % 4/);
+    tf.dispose([x, dy]);
   });
 
   const matmulCases: Array<[number[], number[], boolean, boolean]> = [

@@ -49,6 +49,7 @@ export const op = {
   i32: (n: number) => [0x41, ...sleb(n)],
   i32Add: [0x6a],
   i32Mul: [0x6c],
+  i32Sub: [0x6b],
   i32GeU: [0x4f],
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -57,6 +58,12 @@ export const op = {
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   // SIMD: 0xfd prefix, then the LEB128 opcode. Loads/stores take align (log2) and offset.
   load: [0xfd, ...uleb(0x00), 4, 0],
+  /** v128.load at a constant byte offset from the address on the stack. */
+  loadAt: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
+  /** v128.store at a constant byte offset from the address below the value on the stack. */
+  storeAt: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
+  /** v128.load32_splat: one float from memory into all four lanes. */
+  splatLoadAt: (offset: number) => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
   store: [0xfd, ...uleb(0x0b), 4, 0],
   splat: [0xfd, ...uleb(0x13)],
   gt: [0xfd, ...uleb(0x44)],

@@ -20,6 +20,17 @@ export interface SimdKernels {
   addInto(dst: number, src: number, bytes: number): void;
   /** dst[c, r, :] = src[r, c, :] for rows x cols blocks of `innerBytes` (a multiple of 16). */
   blockTranspose(src: number, dst: number, rows: number, cols: number, innerBytes: number): void;
+  /**
+   * c[i, j] += sum over rows k of a[k, i] * b[k, j] for a 4 x 8 tile of c (rows `cRowBytes` apart):
+   * row k of a is 4 floats at p, of b 8 floats at q. The rows are walked as `count` × `rows` × `cols`
+   * (all ≥ 1), the pointers stepping by aCol/bCol bytes per col, aRow/bRow per row and aOuter/bOuter
+   * per outer step. A filter gradient's tile: rows of a are input pixels' channels, rows of b the
+   * output gradient's (see filter_grad_tiles.ts).
+   */
+  outerTile(
+    p: number, q: number, c: number, cRowBytes: number, count: number, rows: number, cols: number,
+    aCol: number, aRow: number, aOuter: number, bCol: number, bRow: number, bOuter: number,
+  ): void;
 }
 
 const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
@@ -169,6 +180,51 @@ function blockTranspose(): FuncDef {
   };
 }
 
+function outerTile(): FuncDef {
+  const [p0, q0, c, cRow, count, rows, cols, aCol, aRow, aOuter, bCol, bRow, bOuter] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [n, r, k, pN, qN, pR, qR, p, q] = [13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const acc0 = 22; // acc0 + 2i + h: row i, half h (lanes 0-3 or 4-7) of the tile
+  const [b0, b1, a] = [30, 31, 32];
+  const cAt = (i: number): number[] => [...op.get(c), ...op.get(cRow), ...op.i32(i), ...op.i32Mul, ...op.i32Add];
+  const rowsOf = [0, 1, 2, 3];
+  /** do { body } while (--counter) */
+  const repeat = (counter: number, body: number[][]): number[][] => [
+    op.loop,
+    ...body,
+    op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0),
+    op.end,
+  ];
+  const bump = (ptr: number, by: number): number[] => [...op.get(ptr), ...op.get(by), ...op.i32Add, ...op.set(ptr)];
+  return {
+    name: 'outerTile',
+    params: new Array<ValType>(13).fill(I32),
+    locals: [...new Array<ValType>(9).fill(I32), ...new Array<ValType>(11).fill(V128)],
+    body: [
+      ...rowsOf.flatMap((i) => [cAt(i), op.load, op.set(acc0 + 2 * i), cAt(i), op.loadAt(16), op.set(acc0 + 2 * i + 1)]),
+      op.get(p0), op.set(pN), op.get(q0), op.set(qN), op.get(count), op.set(n),
+      ...repeat(n, [
+        op.get(pN), op.set(pR), op.get(qN), op.set(qR), op.get(rows), op.set(r),
+        ...repeat(r, [
+          op.get(pR), op.set(p), op.get(qR), op.set(q), op.get(cols), op.set(k),
+          ...repeat(k, [
+            op.get(q), op.load, op.set(b0),
+            op.get(q), op.loadAt(16), op.set(b1),
+            ...rowsOf.flatMap((i) => [
+              op.get(p), op.splatLoadAt(4 * i), op.set(a),
+              op.get(acc0 + 2 * i), op.get(a), op.get(b0), op.mul, op.add, op.set(acc0 + 2 * i),
+              op.get(acc0 + 2 * i + 1), op.get(a), op.get(b1), op.mul, op.add, op.set(acc0 + 2 * i + 1),
+            ]),
+            bump(p, aCol), bump(q, bCol),
+          ]),
+          bump(pR, aRow), bump(qR, bRow),
+        ]),
+        bump(pN, aOuter), bump(qN, bOuter),
+      ]),
+      ...rowsOf.flatMap((i) => [cAt(i), op.get(acc0 + 2 * i), op.store, cAt(i), op.get(acc0 + 2 * i + 1), op.storeAt(16)]),
+    ],
+  };
+}
+
 /** 4x4 blocks: four row loads, eight lane shuffles, four column stores. */
 function transpose(): FuncDef {
   const [src, dst, rows, cols] = [0, 1, 2, 3];
@@ -220,7 +276,7 @@ const compiled: [object | null | undefined, object | null | undefined] = [undefi
 
 /** The module's bytes, for tests and validation; `sharedMemory` for a threaded build's memory. */
 export function simdModuleBytes(sharedMemory = false): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose()], sharedMemory);
+  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose(), outerTile()], sharedMemory);
 }
 
 function compile(sharedMemory: boolean): object | null {

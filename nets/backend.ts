@@ -16,6 +16,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import { registerWasmKernels } from './kernels/register.js';
+import { stopSimdHelpers } from './kernels/simd/helper.js';
 import { checkWasmThreads, terminateWasmThreads, threadedWasmFactory } from './wasmThreaded.js';
 
 export {
@@ -117,6 +118,7 @@ export async function stopWasmBackend(): Promise<void> {
   tf.removeBackend('wasm');
   if (entry) tf.registerBackend('wasm', entry.factory, entry.priority);
   await terminateWasmThreads();
+  await stopSimdHelpers();
   if (wasActive) await tf.setBackend('cpu');
 }
 

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultWasmThreads, selectBackend, stopWasmBackend, wasmThreads } from '../../nets/backend.js';
 import { wasmMemoryOf } from '../../nets/kernels/heap.js';
 import type { WasmBackendLike } from '../../nets/kernels/scope.js';
+import { conv2dFilterGrad } from '../../nets/kernels/conv2d_backprop.js';
+import { simdHelper } from '../../nets/kernels/simd/helper.js';
 import { isSharedMemory } from '../../nets/kernels/simd/module.js';
 import { makeOptimizer } from '../../nets/optim.js';
 
@@ -101,6 +103,36 @@ describe('threaded wasm back end', () => {
     threaded = a;
   });
 
+  it('splits the tiled filter gradient with the SIMD helper thread, bit-identically to one thread', async () => {
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const memory = wasmMemoryOf(backend);
+    simdHelper(memory); // starts it
+    const t0 = Date.now();
+    while (!simdHelper(memory) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    const helper = simdHelper(memory);
+    expect(helper).not.toBeNull();
+    const xs: [number, number, number, number] = [8, 36, 36, 4];
+    const ws: [number, number, number, number] = [8, 8, 4, 32];
+    const attrs = { strides: 4, pad: 'valid' as const };
+    const x = tf.tensor4d(values(8 * 36 * 36 * 4, 21, 1), xs);
+    const dy = tf.tensor4d(values(8 * 8 * 8 * 32, 22, 1), [8, 8, 8, 32]);
+    const read = (method: 'tiles' | 'conv'): number[] => {
+      const t = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, ws, attrs, method));
+      const v = Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    };
+    const before = helper!.jobsRun;
+    const first = read('tiles');
+    for (let i = 0; i < 40; i++) expect(read('tiles')).toEqual(first);
+    expect(helper!.jobsRun).toBeGreaterThan(before); // the helper did take parts
+    const reference = read('conv');
+    let err = 0;
+    first.forEach((v, i) => (err = Math.max(err, Math.abs(v - reference[i]!))));
+    expect(err).toBeLessThan(1e-3);
+    tf.dispose([x, dy]);
+  });
+
   it('keeps the running thread count: asking another throws and changes nothing', async () => {
     await expect(selectBackend('wasm', { wasmThreads: 1 })).rejects.toThrow(/already runs 2 thread/);
     expect(tf.getBackend()).toBe('wasm');
@@ -137,6 +169,10 @@ describe('threaded wasm back end', () => {
       const tf = await import('@tensorflow/tfjs');
       await selectBackend('wasm', { wasmThreads: 2 });
       const y = tf.conv2d(tf.ones([4, 36, 36, 4]), tf.ones([8, 8, 4, 16]), 4, 'valid').sum().dataSync()[0];
+      // a filter gradient starts the SIMD helper thread, which must not keep the process alive either
+      const g = tf.grad((w) => tf.conv2d(tf.ones([4, 36, 36, 4]), w, 4, 'valid').sum())(tf.ones([8, 8, 4, 16]));
+      await new Promise((r) => setTimeout(r, 300));
+      g.dataSync();
       console.log('threads', wasmThreads(), 'sum', y);`;
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 }, (err, stdout) =>

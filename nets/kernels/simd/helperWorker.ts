@@ -1,0 +1,34 @@
+// The SIMD helper thread (see helper.ts): our SIMD module on the shared wasm memory, running the part
+// of a job it manages to take.
+import { workerData } from 'node:worker_threads';
+import { geometryKeys, sweepFilterGrad, type FilterGradGeometry } from '../filter_grad_sweep.js';
+import { DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
+import { simdKernels } from './module.js';
+
+const { memory, ctrl, args } = workerData as HelperData;
+const k = simdKernels(memory);
+
+function run(): void {
+  if (args[0] === JOB_FILTER_GRAD) {
+    const g = {} as FilterGradGeometry;
+    geometryKeys.forEach((key, i) => (g[key] = args[i + 1]!));
+    sweepFilterGrad(k!, g, args[geometryKeys.length + 1]!, args[geometryKeys.length + 2]!);
+  }
+}
+
+if (k) {
+  Atomics.store(ctrl, H_READY, 1);
+  let seen = Atomics.load(ctrl, H_SEQ);
+  for (;;) {
+    Atomics.wait(ctrl, H_SEQ, seen);
+    seen = Atomics.load(ctrl, H_SEQ);
+    const state = Atomics.load(ctrl, H_STATE);
+    if (state === STOP) break;
+    if (state === POSTED && Atomics.compareExchange(ctrl, H_STATE, POSTED, TAKEN) === POSTED) {
+      run();
+      Atomics.add(ctrl, H_JOBS, 1);
+      Atomics.store(ctrl, H_STATE, DONE);
+      Atomics.notify(ctrl, H_STATE);
+    }
+  }
+}

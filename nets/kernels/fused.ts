@@ -4,11 +4,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
+import { JOB_ADAM, simdHelper } from './simd/helper.js';
 import { simdKernels, type SimdKernels } from './simd/module.js';
 
 /** Custom kernel names; their backends are wasm only (callers fall back to plain ops elsewhere). */
 export const ADAM_KERNEL = 'PixelgymAdamUpdate';
 export const RELU_GRAD_KERNEL = 'PixelgymReluGrad';
+
+/** Variables this big share the Adam update with the SIMD helper thread (threaded build). */
+const HELPER_MIN_FLOATS = 1 << 16;
+
+type Seven = [number, number, number, number, number, number, number];
 
 function simd(backend: WasmBackendLike): SimdKernels | null {
   return simdKernels(wasmMemoryOf(backend));
@@ -41,8 +47,21 @@ export function adamUpdate(
   const k = simd(backend);
   const head = k ? n - (n % 4) : 0;
   if (k && head > 0) {
-    const off = (t: tf.TensorInfo): number => byteOffset(backend, t);
-    k.adam(off(inputs.param), off(inputs.m), off(inputs.v), off(inputs.grad), off(po), off(mo), off(vo), head * 4, ...consts);
+    const at = [inputs.param, inputs.m, inputs.v, inputs.grad, po, mo, vo].map((t) => byteOffset(backend, t));
+    const helper = head >= HELPER_MIN_FLOATS ? simdHelper(wasmMemoryOf(backend)) : null;
+    if (!helper) k.adam(...(at as Seven), head * 4, ...consts);
+    else {
+      // The helper updates the upper part; elementwise, so any split gives the same bits.
+      const lower = Math.floor(head / 8) * 4;
+      const upperBytes = (head - lower) * 4;
+      helper.args[0] = JOB_ADAM;
+      at.forEach((a, i) => (helper.args[i + 1] = a + lower * 4));
+      helper.args[8] = upperBytes;
+      consts.forEach((c, i) => (helper.args[9 + i] = c));
+      helper.post();
+      k.adam(...(at as Seven), lower * 4, ...consts);
+      helper.finish(() => k.adam(...(at.map((a) => a + lower * 4) as Seven), upperBytes, ...consts));
+    }
   }
   if (head < n) {
     const [b1, omb1, b2, omb2, d1, d2, eps, negLr] = consts;

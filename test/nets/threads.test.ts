@@ -133,6 +133,46 @@ describe('threaded wasm back end', () => {
     tf.dispose([x, dy]);
   });
 
+  it('splits big Adam updates with the SIMD helper thread, bit-identically to a scalar reference', async () => {
+    const helper = simdHelper(wasmMemoryOf(tf.backend() as unknown as WasmBackendLike));
+    expect(helper).not.toBeNull(); // ready since the test above
+    const n = 300_001; // odd: the last float goes through the JS tail
+    const p0 = values(n, 31, 1);
+    const grads = [values(n, 32, 1), values(n, 33, 1), values(n, 34, 1)];
+    const w = tf.tidy(() => tf.variable(tf.tensor1d(p0)));
+    const optimizer = makeOptimizer({ type: 'adam', learningRate: 0.01 });
+    const before = helper!.jobsRun;
+    for (const g of grads) {
+      const gt = tf.tensor1d(g);
+      optimizer.applyGradients({ [w.name]: gt });
+      gt.dispose();
+    }
+    expect(helper!.jobsRun).toBeGreaterThan(before);
+    const got = w.dataSync();
+    // tfjs's Adam order in float32 (see nets/kernels/fused.ts)
+    const f = Math.fround;
+    const p = Float32Array.from(p0);
+    const m = new Float32Array(n);
+    const v = new Float32Array(n);
+    let acc1 = f(1);
+    let acc2 = f(1);
+    for (const g of grads) {
+      acc1 = f(acc1 * f(0.9));
+      acc2 = f(acc2 * f(0.999));
+      const [d1, d2] = [f(1 - acc1), f(1 - acc2)];
+      for (let i = 0; i < n; i++) {
+        m[i] = f(f(m[i]! * f(0.9)) + f(g[i]! * f(1 - 0.9)));
+        v[i] = f(f(v[i]! * f(0.999)) + f(f(g[i]! * g[i]!) * f(1 - 0.999)));
+        p[i] = f(f(f(f(m[i]! / d1) / f(f(Math.sqrt(f(v[i]! / d2))) + f(1e-8))) * f(-0.01)) + p[i]!);
+      }
+    }
+    let mismatches = 0;
+    for (let i = 0; i < n; i++) if (got[i] !== p[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    optimizer.dispose();
+    w.dispose();
+  });
+
   it('keeps the running thread count: asking another throws and changes nothing', async () => {
     await expect(selectBackend('wasm', { wasmThreads: 1 })).rejects.toThrow(/already runs 2 thread/);
     expect(tf.getBackend()).toBe('wasm');

@@ -27,6 +27,8 @@ export const STOP = 4;
 
 /** Jobs the helper knows (first number of the args). */
 export const JOB_FILTER_GRAD = 1;
+/** Args: the eight byte offsets/sizes and eight constants of SimdKernels.adam. */
+export const JOB_ADAM = 2;
 
 export interface HelperData {
   memory: WasmMemory;

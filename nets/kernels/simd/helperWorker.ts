@@ -2,8 +2,8 @@
 // of a job it manages to take.
 import { workerData } from 'node:worker_threads';
 import { geometryKeys, sweepFilterGrad, type FilterGradGeometry } from '../filter_grad_sweep.js';
-import { DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
-import { simdKernels } from './module.js';
+import { DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_ADAM, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
+import { simdKernels, type SimdKernels } from './module.js';
 
 const { memory, ctrl, args } = workerData as HelperData;
 const k = simdKernels(memory);
@@ -13,6 +13,9 @@ function run(): void {
     const g = {} as FilterGradGeometry;
     geometryKeys.forEach((key, i) => (g[key] = args[i + 1]!));
     sweepFilterGrad(k!, g, args[geometryKeys.length + 1]!, args[geometryKeys.length + 2]!);
+  } else if (args[0] === JOB_ADAM) {
+    const a = Array.from(args.subarray(1, 17)) as Parameters<SimdKernels['adam']>;
+    k!.adam(...a);
   }
 }
 

@@ -226,12 +226,17 @@ export async function main(): Promise<void> {
   const cnn = { pixelgym: makeNet('natureCnn', 'pixelgym'), stock: makeNet('natureCnn', 'stock') };
   const noiseBefore = hostNoise();
   const cnnTimes = timeBoth({ pixelgym: cnn.pixelgym.step, stock: cnn.stock.step }, 8, 3, 2);
+  // Back-to-back steps of ours alone, as a training loop runs them (above, every few steps a stock
+  // step flushes the caches and the threads' state in between).
+  setVariant('pixelgym');
+  const consecutive = time(cnn.pixelgym.step, 30, 3);
   const noiseAfter = hostNoise();
   console.log(`host noise (median/min of a fixed loop) around the natureCnn timing: ${noiseBefore.medianOverMin} → ${noiseAfter.medianOverMin}`);
   const tensors = tf.memory().numTensors;
   cnn.pixelgym.step();
   const leaked = tf.memory().numTensors - tensors;
   for (const v of ['pixelgym', 'stock'] as const) print(`wasm x${threads} natureCnn b32 (${v})`, cnnTimes[v]);
+  print(`wasm x${threads} natureCnn b32 (pixelgym, consecutive)`, consecutive);
   for (const v of ['pixelgym', 'stock'] as const) {
     setVariant(v);
     const prof = await profile(cnn[v].step, 5);
@@ -248,6 +253,7 @@ export async function main(): Promise<void> {
   for (const v of ['pixelgym', 'stock'] as const) {
     wasm[v] = { natureCnnBatch32: cnnTimes[v], mlpBatch64: mlpTimes[v] };
   }
+  (wasm['pixelgym'] as Record<string, unknown>)['natureCnnBatch32Consecutive'] = consecutive;
   wasm['tensorsLeakedPerCnnStep'] = leaked;
   wasm['adamOnlyNatureCnnParams'] = { pixelgym: optimizerOnly('pixelgym'), stock: optimizerOnly('stock') };
   setVariant('pixelgym');
@@ -314,6 +320,7 @@ export async function main(): Promise<void> {
   results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };
   results['notes'] =
     'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +
+    'natureCnnBatch32 alternates blocks of 3 steps with the stock variant; natureCnnBatch32Consecutive is 30 steps of ours back to back. ' +
     'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam. ' +
     'backends.wasm runs `threads` XNNPACK threads (threaded SIMD build); backends.wasm1Thread the single-threaded ' +
     'SIMD build. With threads, CPU ms count every thread: compare wall ms across thread counts. ' +

@@ -13,9 +13,6 @@ export interface SimdDense {
 }
 
 const f32Load = (offset: number): number[] => [0x2a, 2, offset];
-const v128Load = [0xfd, 0x00, 4, 0];
-const v128Store = [0xfd, 0x0b, 4, 0];
-const f32x4Max = [0xfd, 0xe9, 0x01];
 const selectV128 = [0x1c, 0x01, 0x7b];
 
 /**
@@ -29,7 +26,7 @@ function denseFunc(): FuncDef {
   const term = (acc: number, xOffset: number, rowStride: number | null): number[][] => [
     op.get(acc),
     op.get(xp), f32Load(xOffset), op.splat,
-    op.get(wp), ...(rowStride === null ? [] : [op.get(rowStride), op.i32Add]), v128Load,
+    op.get(wp), ...(rowStride === null ? [] : [op.get(rowStride), op.i32Add]), op.load,
     op.mul, op.add, op.set(acc),
   ];
   return {
@@ -60,9 +57,9 @@ function denseFunc(): FuncDef {
       // y[j..j+3] = relu ? max(sum + b, 0) : sum + b
       op.get(y), op.get(j), op.i32Add,
       op.get(a0), op.get(a1), op.add, op.get(a2), op.get(a3), op.add, op.add,
-      op.get(b), op.get(j), op.i32Add, v128Load, op.add, op.set(r),
-      op.get(r), op.v128Zero, f32x4Max, op.get(r), op.get(relu), selectV128,
-      v128Store,
+      op.get(b), op.get(j), op.i32Add, op.load, op.add, op.set(r),
+      op.get(r), op.v128Zero, op.max, op.get(r), op.get(relu), selectV128,
+      op.store,
       op.get(j), op.i32(16), op.i32Add, op.set(j),
       op.br(0),
       op.end, op.end,

@@ -18,9 +18,6 @@ export type GemmKernel = (
 const f32Load = [0x2a, 2, 0];
 const f32Store = [0x38, 2, 0];
 const i32And = [0x71];
-const v128Load = [0xfd, 0x00, 4, 0];
-const v128Store = [0xfd, 0x0b, 4, 0];
-const f32x4Max = [0xfd, 0xe9, 0x01];
 const selectV128 = [0x1c, 0x01, 0x7b];
 
 /**
@@ -42,7 +39,7 @@ function gemmFunc(): FuncDef {
     return [
       // init_g = bias ? bias[j + 4g..] : 0 (address bias + j is always readable: offset 0 is reserved)
       ...gs.flatMap((g) => [
-        op.get(bias), op.get(j), op.i32Add, [0xfd, 0x00, 4, g * 16], op.v128Zero, op.get(bias), selectV128, op.set(inits[g]!),
+        op.get(bias), op.get(j), op.i32Add, op.loadAt(g * 16), op.v128Zero, op.get(bias), selectV128, op.set(inits[g]!),
       ]),
       ...gs.flatMap((g) => [0, 1, 2, 3].flatMap((r) => [op.get(inits[g]!), op.set(acc[r + 4 * g]!)])),
       // pa_r = a + (i + r)·sAi
@@ -54,7 +51,7 @@ function gemmFunc(): FuncDef {
       op.i32(0), op.set(k),
       op.block, op.loop,
       op.get(k), op.get(K), op.i32GeU, op.brIf(1),
-      ...gs.flatMap((g) => [op.get(pb), [0xfd, 0x00, 4, g * 16], op.set(bvs[g]!)]),
+      ...gs.flatMap((g) => [op.get(pb), op.loadAt(g * 16), op.set(bvs[g]!)]),
       ...[0, 1, 2, 3].flatMap((r) => [
         op.get(ptrs[r]!), f32Load, op.splat, op.set(av),
         ...gs.flatMap((g) => [op.get(acc[r + 4 * g]!), op.get(av), op.get(bvs[g]!), op.mul, op.add, op.set(acc[r + 4 * g]!)]),
@@ -70,8 +67,8 @@ function gemmFunc(): FuncDef {
         gs.flatMap((g) => [
           op.get(cp),
           ...Array.from({ length: r }, () => [op.get(nBytes), op.i32Add]).flat(),
-          op.get(acc[r + 4 * g]!), op.v128Zero, f32x4Max, op.get(acc[r + 4 * g]!), op.get(relu), selectV128,
-          [0xfd, 0x0b, 4, g * 16],
+          op.get(acc[r + 4 * g]!), op.v128Zero, op.max, op.get(acc[r + 4 * g]!), op.get(relu), selectV128,
+          op.storeAt(g * 16),
         ]),
       ),
     ];
@@ -133,15 +130,15 @@ function adamFunc(): FuncDef {
       op.i32(0), op.set(i),
       op.block, op.loop,
       op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
-      ...at(g), v128Load, op.set(gv),
-      ...at(m), ...at(m), v128Load, op.get(sp(b1)), op.mul, op.get(gv), op.get(sp(omb1)), op.mul, op.add, op.tee(mv), v128Store,
-      ...at(v), ...at(v), v128Load, op.get(sp(b2)), op.mul, op.get(gv), op.get(gv), op.mul, op.get(sp(omb2)), op.mul, op.add, op.tee(vv), v128Store,
+      ...at(g), op.load, op.set(gv),
+      ...at(m), ...at(m), op.load, op.get(sp(b1)), op.mul, op.get(gv), op.get(sp(omb1)), op.mul, op.add, op.tee(mv), op.store,
+      ...at(v), ...at(v), op.load, op.get(sp(b2)), op.mul, op.get(gv), op.get(gv), op.mul, op.get(sp(omb2)), op.mul, op.add, op.tee(vv), op.store,
       ...at(p),
       op.get(mv), op.get(sp(d1)), op.div,
       op.get(vv), op.get(sp(d2)), op.div, op.sqrt, op.get(sp(eps)), op.add,
       op.div, op.get(sp(negLr)), op.mul,
-      ...at(p), v128Load, op.add,
-      v128Store,
+      ...at(p), op.load, op.add,
+      op.store,
       op.get(i), op.i32(16), op.i32Add, op.set(i),
       op.br(0),
       op.end, op.end,
@@ -161,10 +158,10 @@ function reluMaskFunc(): FuncDef {
       op.block, op.loop,
       op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
       op.get(g), op.get(i), op.i32Add,
-      op.get(a), op.get(i), op.i32Add, v128Load, op.v128Zero, op.gt,
-      op.get(g), op.get(i), op.i32Add, v128Load,
+      op.get(a), op.get(i), op.i32Add, op.load, op.v128Zero, op.gt,
+      op.get(g), op.get(i), op.i32Add, op.load,
       op.and,
-      v128Store,
+      op.store,
       op.get(i), op.i32(16), op.i32Add, op.set(i),
       op.br(0),
       op.end, op.end,
@@ -189,12 +186,12 @@ function colSumFunc(): FuncDef {
       op.i32(0), op.set(r),
       op.block, op.loop,
       op.get(r), op.get(rows), op.i32GeU, op.brIf(1),
-      op.get(acc), op.get(p), v128Load, op.add, op.set(acc),
+      op.get(acc), op.get(p), op.load, op.add, op.set(acc),
       op.get(p), op.get(rowBytes), op.i32Add, op.set(p),
       op.get(r), op.i32(1), op.i32Add, op.set(r),
       op.br(0),
       op.end, op.end,
-      op.get(out), op.get(j), op.i32Add, op.get(acc), v128Store,
+      op.get(out), op.get(j), op.i32Add, op.get(acc), op.store,
       op.get(j), op.i32(16), op.i32Add, op.set(j),
       op.br(0),
       op.end, op.end,

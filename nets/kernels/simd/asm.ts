@@ -41,6 +41,9 @@ function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
 
+const v128LoadAt = (offset: number): number[] => [0xfd, ...uleb(0x00), 4, ...uleb(offset)];
+const v128StoreAt = (offset: number): number[] => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)];
+
 /** Instruction helpers; each returns its bytes. */
 export const op = {
   get: (i: number) => [0x20, ...uleb(i)],
@@ -57,18 +60,19 @@ export const op = {
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   // SIMD: 0xfd prefix, then the LEB128 opcode. Loads/stores take align (log2) and offset.
-  load: [0xfd, ...uleb(0x00), 4, 0],
+  load: v128LoadAt(0),
   /** v128.load at a constant byte offset from the address on the stack. */
-  loadAt: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
+  loadAt: v128LoadAt,
   /** v128.store at a constant byte offset from the address below the value on the stack. */
-  storeAt: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
+  storeAt: v128StoreAt,
   /** v128.load32_splat: one float from memory into all four lanes. */
   splatLoadAt: (offset: number) => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
-  store: [0xfd, ...uleb(0x0b), 4, 0],
+  store: v128StoreAt(0),
   splat: [0xfd, ...uleb(0x13)],
   gt: [0xfd, ...uleb(0x44)],
   and: [0xfd, ...uleb(0x4e)],
   sqrt: [0xfd, ...uleb(0xe3)],
+  max: [0xfd, ...uleb(0xe9)],
   add: [0xfd, ...uleb(0xe4)],
   sub: [0xfd, ...uleb(0xe5)],
   mul: [0xfd, ...uleb(0xe6)],

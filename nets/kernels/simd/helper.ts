@@ -15,11 +15,12 @@ export const H_SEQ = 1;
 export const H_READY = 2;
 /** Jobs the helper has run (for tests). */
 export const H_JOBS = 3;
-/** Float64 slots for a job's numbers start at this byte offset. */
-export const H_ARGS_BYTES = 16;
-export const H_ARGS = 32;
+/** Float64 slots for a job's numbers start at this byte offset (after the ctrl words)... */
+const H_ARGS_BYTES = 16;
+/** ...and there are this many (the largest job, the filter gradient, takes 21). */
+const H_ARGS = 32;
 
-export const IDLE = 0;
+const IDLE = 0;
 export const POSTED = 1;
 export const TAKEN = 2;
 export const DONE = 3;

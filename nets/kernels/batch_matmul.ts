@@ -8,6 +8,7 @@
 // packs a^T instead, for the price of SIMD transposes. A b seen before takes the plain path, whose
 // packed operator the back end then keeps (inference with fixed weights).
 import * as tf from '@tensorflow/tfjs';
+import { denseTiles, denseTilesFit } from './dense_tiles.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
 
 function swapLast(s: KernelScope, x: tf.TensorInfo): tf.TensorInfo {
@@ -48,14 +49,34 @@ function plainOrTransposed(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): 
   return plain(s, a, b);
 }
 
+/**
+ * a @ b^T with a big b (a dense layer's input gradient, dy @ W^T) on the dense tiles, as
+ * (b @ a^T)^T: the weight's rows become the tiles' rows and are read once, in order; else null.
+ * Measured on the Nature CNN's 3136 → 512 layer (batch 32, 2 threads): 2.6 ms against 3.9 for
+ * XNNPACK. The forward product and the weight gradient stay on XNNPACK: the tiles read the weight
+ * down its 8-float columns, 2 KB apart (7.5 against 6.4 ms on one thread), and the weight gradient's
+ * 32-long sums leave each tile too little work (4.2 against 3.8 ms).
+ */
+function inputGradViaTiles(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+  const single = tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 && tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.shape.length - 2]!;
+  if (!single || tf.util.sizeFromShape(b.shape) <= tf.util.sizeFromShape(a.shape) + m * n) return null;
+  if (!denseTilesFit(s, n, k, m)) return null;
+  return swapLast(s, denseTiles(s, b, swapLast(s, a)));
+}
+
 export function batchMatMul(
   backend: WasmBackendLike,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   transposeA: boolean,
   transposeB: boolean,
+  method: 'auto' | 'xnnpack' = 'auto',
 ): tf.TensorInfo {
   return withScope(backend, (s) => {
+    const tiled = method === 'auto' && !transposeA && transposeB ? inputGradViaTiles(s, a, b) : null;
+    if (tiled) return tiled;
     if (!transposeA && !transposeB) return plainOrTransposed(s, a, b);
     // a^T b^T = (b a)^T: one transpose, of the output.
     if (transposeA && transposeB) return swapLast(s, plain(s, b, a));

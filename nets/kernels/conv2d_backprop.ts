@@ -3,6 +3,7 @@
 // all (filter gradient, which the wasm back end lacks). NHWC only, as is the wasm Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import { conv2dInputGradCol2im } from './col2im.js';
+import { convTiles, convTilesApply, inputGradTiles, inputGradTilesApply } from './conv_tiles.js';
 import { filterGradTiles, filterGradTilesApply } from './filter_grad_tiles.js';
 import { filterGradPlan, stride1InputGradPlan, stridedInputGradPlan, type AxisConv } from './conv_geometry.js';
 import { byteOffset, f32View, heapBuffer } from './heap.js';
@@ -139,7 +140,7 @@ function interleave(s: KernelScope, parts: tf.TensorInfo, strides: Pair, start: 
   return out;
 }
 
-export type InputGradMethod = 'auto' | 'conv' | 'col2im';
+export type InputGradMethod = 'auto' | 'conv' | 'col2im' | 'tiles';
 
 export function conv2dInputGrad(
   backend: WasmBackendLike,
@@ -159,6 +160,8 @@ export function conv2dInputGrad(
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if ((method === 'auto' || method === 'tiles') && inputGradTilesApply(backend, info)) return inputGradTiles(backend, dy, filter, info);
+  if (method === 'tiles') throw new Error('pixelgym Conv2DBackpropInput: the tiled kernel needs a valid, undilated NHWC conv, input channels % 8 == 0 and wasm SIMD');
   if (method !== 'conv') {
     const viaCols = conv2dInputGradCol2im(backend, dy, filter, info);
     if (viaCols) return viaCols;
@@ -235,12 +238,18 @@ export function conv2dFilterGrad(
   return withScope(backend, (s) => filterGradByConv(s, x, dy, info));
 }
 
-/** Conv2D / FusedConv2D through space-to-depth when that applies (see space_to_depth.ts), else null. */
+export type ForwardMethod = 'auto' | 'tiles' | 'depth';
+
+/**
+ * Conv2D / FusedConv2D by our 4 × 8 tiles (conv_tiles.ts; Conv2D only), else through space-to-depth
+ * when that applies (see space_to_depth.ts), else null (the back end's own kernel).
+ */
 export function convViaDepth(
   backend: WasmBackendLike,
   kernel: 'Conv2D' | 'FusedConv2D',
   inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap,
+  method: ForwardMethod = 'auto',
 ): tf.TensorInfo | null {
   const a = attrs as unknown as ConvAttrs;
   const x = inputs['x']!;
@@ -254,6 +263,8 @@ export function convViaDepth(
     a.pad,
     a.dimRoundingMode,
   );
+  if (kernel === 'Conv2D' && method !== 'depth' && convTilesApply(backend, info)) return convTiles(backend, x, filter, info);
+  if (method === 'tiles') throw new Error('pixelgym Conv2D: the tiled kernel needs a valid, undilated NHWC conv, output channels % 8 == 0 and wasm SIMD');
   const plan = depthPlan(info);
   if (!plan) return null;
   return withScope(backend, (s) => {

@@ -26,15 +26,21 @@ function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
 
 /** The kernels installed, with what each does; for docs, tests and the report. */
 export const wasmKernelOverrides: Readonly<Record<string, string>> = {
-  Conv2D: 'replaced for strided valid convs over <= 16 channels with kernel % stride == 0: space-to-depth, then a stride-1 conv',
-  FusedConv2D: 'replaced like Conv2D (bias and activation passed through)',
-  Conv2DBackpropFilter: 'added: conv of x^T with dy^T as the kernel (strides and dilations swapped)',
-  Conv2DBackpropInput: 'replaced: dy @ W^T then a SIMD scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
+  Conv2D:
+    'replaced for valid, undilated convs with output channels % 8 == 0: 4-pixel x 8-channel SIMD tiles (conv_tiles.ts); ' +
+    'else for strided valid convs over <= 16 channels with kernel % stride == 0: space-to-depth, then a stride-1 conv',
+  FusedConv2D: 'replaced for strided valid convs over <= 16 channels like Conv2D (space-to-depth; bias and activation passed through)',
+  Conv2DBackpropFilter:
+    'added: SIMD outer-product tiles (input channels % 4 == 0, output channels % 8 == 0); else a conv of x^T with dy^T as the kernel',
+  Conv2DBackpropInput:
+    'replaced: valid, undilated, input channels % 8 == 0: SIMD tiles adding straight into the gradient; else dy @ W^T then a SIMD ' +
+    'scatter-add (col2im); channels not divisible by 4: forward conv of dy split into stride² stride-1 sub-convs',
   DepthwiseConv2dNativeBackpropFilter: 'added: depthwise conv of x^T with dy^T as the kernel, summed over batch',
   DepthwiseConv2dNativeBackpropInput: 'added: depthwise conv of zero-dilated dy with the flipped kernel',
   BatchMatMul:
     'replaced: transposed operands made explicit (SIMD transpose of the cheaper side); a plain a @ b with a big b ' +
-    'not seen before runs as (b^T a^T)^T, so XNNPACK packs the small a^T instead of b',
+    'not seen before runs as (b^T a^T)^T, so XNNPACK packs the small a^T instead of b; a @ b^T with a big b (a dense ' +
+    'input gradient) runs as (b @ a^T)^T on the SIMD tiles',
   _FusedMatMul: 'replaced when transposed: explicit transposes, then the plain fused kernel',
   Sum: 'replaced for leading axes (bias gradients): one SIMD pass instead of transpose + reduce',
   Transpose: 'replaced for (batched) float matrix transposes with dims divisible by 4: SIMD 4x4 shuffles',

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultWasmThreads, selectBackend, stopWasmBackend, wasmThreads } from '../../nets/backend.js';
 import { wasmMemoryOf } from '../../nets/kernels/heap.js';
 import type { WasmBackendLike } from '../../nets/kernels/scope.js';
-import { conv2dFilterGrad } from '../../nets/kernels/conv2d_backprop.js';
+import { batchMatMul } from '../../nets/kernels/batch_matmul.js';
+import { conv2dFilterGrad, conv2dInputGrad, convViaDepth } from '../../nets/kernels/conv2d_backprop.js';
 import { simdHelper } from '../../nets/kernels/simd/helper.js';
 import { isSharedMemory } from '../../nets/kernels/simd/module.js';
 import { makeOptimizer } from '../../nets/optim.js';
@@ -131,6 +132,45 @@ describe('threaded wasm back end', () => {
     first.forEach((v, i) => (err = Math.max(err, Math.abs(v - reference[i]!))));
     expect(err).toBeLessThan(1e-3);
     tf.dispose([x, dy]);
+  });
+
+  it('splits the tiled conv, its input gradient and a dense input gradient with the helper, the same every time', async () => {
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const helper = simdHelper(wasmMemoryOf(backend));
+    expect(helper).not.toBeNull(); // ready since the test above
+    const x = tf.tensor4d(values(8 * 36 * 36 * 4, 41, 1), [8, 36, 36, 4]);
+    const w = tf.tensor4d(values(8 * 8 * 4 * 32, 42, 0.1), [8, 8, 4, 32]);
+    const dy = tf.tensor4d(values(8 * 8 * 8 * 32, 43, 1), [8, 8, 8, 32]);
+    const w16 = tf.tensor4d(values(8 * 8 * 16 * 32, 44, 0.1), [8, 8, 16, 32]);
+    const a = tf.tensor2d(values(16 * 512, 45, 1), [16, 512]);
+    const b = tf.tensor2d(values(784 * 512, 46, 0.1), [784, 512]);
+    const attrs = { strides: [4, 4], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap;
+    const read = (info: tf.TensorInfo): number[] => {
+      const t = tf.engine().makeTensorFromTensorInfo(info);
+      const v = Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    };
+    const runs: Array<[string, () => tf.TensorInfo, () => tf.TensorInfo]> = [
+      ['conv', () => convViaDepth(backend, 'Conv2D', { x, filter: w }, attrs, 'tiles')!, () => convViaDepth(backend, 'Conv2D', { x, filter: w }, attrs, 'depth')!],
+      [
+        'input gradient',
+        () => conv2dInputGrad(backend, dy, w16, [8, 36, 36, 16], { strides: 4, pad: 'valid' }, 'tiles'),
+        () => conv2dInputGrad(backend, dy, w16, [8, 36, 36, 16], { strides: 4, pad: 'valid' }, 'col2im'),
+      ],
+      ['dense input gradient', () => batchMatMul(backend, a, b, false, true), () => batchMatMul(backend, a, b, false, true, 'xnnpack')],
+    ];
+    for (const [, tiled, other] of runs) {
+      const before = helper!.jobsRun;
+      const first = read(tiled());
+      for (let i = 0; i < 20; i++) expect(read(tiled())).toEqual(first);
+      expect(helper!.jobsRun).toBeGreaterThan(before); // the helper did take parts
+      const reference = read(other());
+      let err = 0;
+      first.forEach((v, i) => (err = Math.max(err, Math.abs(v - reference[i]!))));
+      expect(err).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, w, dy, w16, a, b]);
   });
 
   it('splits big Adam updates with the SIMD helper thread, bit-identically to a scalar reference', async () => {

@@ -54,6 +54,11 @@ export const op = {
   i32Mul: [0x6c],
   i32Sub: [0x6b],
   i32GeU: [0x4f],
+  i32GtU: [0x4b],
+  i32DivU: [0x6e],
+  i32RemU: [0x70],
+  /** select(a, b, cond): a when cond != 0, else b. */
+  select: [0x1b],
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
@@ -77,6 +82,8 @@ export const op = {
   sub: [0xfd, ...uleb(0xe5)],
   mul: [0xfd, ...uleb(0xe6)],
   div: [0xfd, ...uleb(0xe7)],
+  /** f32x4.relaxed_madd (a * b + c, fused where the CPU has FMA): the relaxed-SIMD proposal. */
+  relaxedMadd: [0xfd, ...uleb(0x105)],
   v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
   /** i8x16.shuffle picking float lanes (0-3 from the first operand, 4-7 from the second). */
   shuffle32: (lanes: [number, number, number, number]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((f) => [f * 4, f * 4 + 1, f * 4 + 2, f * 4 + 3])],

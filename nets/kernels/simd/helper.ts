@@ -30,6 +30,13 @@ export const STOP = 4;
 export const JOB_FILTER_GRAD = 1;
 /** Args: the eight byte offsets/sizes and eight constants of SimdKernels.adam. */
 export const JOB_ADAM = 2;
+/** Args: an index into CALLABLE, then that kernel's arguments. */
+export const JOB_CALL = 3;
+/** Args: dense_sweep.ts's geometry, then the rows [r0, r1). */
+export const JOB_DENSE = 4;
+/** Kernels a JOB_CALL may name: each takes only numbers and loops over its own range. */
+export const CALLABLE = ['convTiles', 'scatterTiles'] as const;
+export type Callable = (typeof CALLABLE)[number];
 
 export interface HelperData {
   memory: WasmMemory;

@@ -1,8 +1,9 @@
 // The SIMD helper thread (see helper.ts): our SIMD module on the shared wasm memory, running the part
 // of a job it manages to take.
 import { workerData } from 'node:worker_threads';
+import { denseKeys, sweepDense, type DenseGeometry } from '../dense_sweep.js';
 import { geometryKeys, sweepFilterGrad, type FilterGradGeometry } from '../filter_grad_sweep.js';
-import { DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_ADAM, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
+import { CALLABLE, DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_ADAM, JOB_CALL, JOB_DENSE, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
 import { simdKernels, type SimdKernels } from './module.js';
 
 const { memory, ctrl, args } = workerData as HelperData;
@@ -16,6 +17,13 @@ function run(): void {
   } else if (args[0] === JOB_ADAM) {
     const a = Array.from(args.subarray(1, 17)) as Parameters<SimdKernels['adam']>;
     k!.adam(...a);
+  } else if (args[0] === JOB_DENSE) {
+    const g = {} as DenseGeometry;
+    denseKeys.forEach((key, i) => (g[key] = args[i + 1]!));
+    sweepDense(k!, g, args[denseKeys.length + 1]!, args[denseKeys.length + 2]!);
+  } else if (args[0] === JOB_CALL) {
+    const fn = k![CALLABLE[args[1]!]!] as (...a: number[]) => void;
+    fn(...Array.from(args.subarray(2, 2 + fn.length)));
   }
 }
 

@@ -2,6 +2,8 @@
 // where tfjs would launch several kernels (Adam: ~14 passes over every parameter). Each works on a
 // multiple of 4 floats; callers finish the tail in JS.
 import { F32, I32, V128, buildModule, op, type FuncDef, type ValType } from './asm.js';
+import { convTilesFunc, scatterTilesFunc } from './convTiles.js';
+import { fmaEnabled, madd } from './fma.js';
 
 export interface SimdKernels {
   /** Adam step, tfjs's operation order: see fused_adam.ts. Offsets in bytes; `bytes` = 4 * count. */
@@ -30,6 +32,17 @@ export interface SimdKernels {
   outerTile(
     p: number, q: number, c: number, cRowBytes: number, count: number, rows: number, cols: number,
     aCol: number, aRow: number, aOuter: number, bCol: number, bRow: number, bOuter: number,
+  ): void;
+  /** A 'valid' conv's output pixels [j0, j1), 4 × 8 tiles: see convTiles.ts. */
+  convTiles(
+    x: number, w: number, out: number, j0: number, j1: number, jLast: number, plane: number, ow: number,
+    imgBytes: number, rowStep: number, colStep: number, kh: number, kwc: number, khSkip: number, cout: number,
+    coCount: number, accumulate: number,
+  ): void;
+  /** A 'valid' conv's input gradient, scattered from output pixels [j0, j1): see convTiles.ts. */
+  scatterTiles(
+    dy: number, wt: number, dx: number, j0: number, j1: number, plane: number, ow: number,
+    imgBytes: number, rowStep: number, colStep: number, kh: number, kw: number, tapRowSkip: number, cin: number, cout: number,
   ): void;
 }
 
@@ -180,7 +193,7 @@ function blockTranspose(): FuncDef {
   };
 }
 
-function outerTile(): FuncDef {
+function outerTile(fma: boolean): FuncDef {
   const [p0, q0, c, cRow, count, rows, cols, aCol, aRow, aOuter, bCol, bRow, bOuter] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const [n, r, k, pN, qN, pR, qR, p, q] = [13, 14, 15, 16, 17, 18, 19, 20, 21];
   const acc0 = 22; // acc0 + 2i + h: row i, half h (lanes 0-3 or 4-7) of the tile
@@ -211,8 +224,8 @@ function outerTile(): FuncDef {
             op.get(q), op.loadAt(16), op.set(b1),
             ...rowsOf.flatMap((i) => [
               op.get(p), op.splatLoadAt(4 * i), op.set(a),
-              op.get(acc0 + 2 * i), op.get(a), op.get(b0), op.mul, op.add, op.set(acc0 + 2 * i),
-              op.get(acc0 + 2 * i + 1), op.get(a), op.get(b1), op.mul, op.add, op.set(acc0 + 2 * i + 1),
+              ...madd(fma, acc0 + 2 * i, a, b0),
+              ...madd(fma, acc0 + 2 * i + 1, a, b1),
             ]),
             bump(p, aCol), bump(q, bCol),
           ]),
@@ -276,7 +289,11 @@ const compiled: [object | null | undefined, object | null | undefined] = [undefi
 
 /** The module's bytes, for tests and validation; `sharedMemory` for a threaded build's memory. */
 export function simdModuleBytes(sharedMemory = false): Uint8Array {
-  return buildModule([adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose(), outerTile()], sharedMemory);
+  const fma = fmaEnabled();
+  return buildModule(
+    [adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose(), outerTile(fma), convTilesFunc(fma), scatterTilesFunc(fma)],
+    sharedMemory,
+  );
 }
 
 function compile(sharedMemory: boolean): object | null {

@@ -1,0 +1,184 @@
+// Convolutions as 4-pixel × 8-channel register tiles, the loops entirely in wasm (a JS call per tile
+// would cost more than the tile for small layers). Pixels are numbered j = (n·OH + oh)·OW + ow over
+// the whole batch, so a tile may span two images; only 'valid' convs without dilation come here
+// (conv_tiles.ts checks). Both kernels stream the weights' 8-channel columns and splat one float of
+// each of the tile's four pixel rows per step, the XNNPACK-style 4 × 8 micro-kernel.
+import { I32, V128, op, type FuncDef, type ValType } from './asm.js';
+import { madd } from './fma.js';
+
+const rows4 = [0, 1, 2, 3];
+
+/** do { body } while (--counter) */
+function repeat(counter: number, body: number[][]): number[][] {
+  return [op.loop, ...body, op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0), op.end];
+}
+
+/** for (v = 0; v < end; v += step) body */
+function forUp(v: number, end: number, step: number, body: number[][]): number[][] {
+  return [
+    op.i32(0), op.set(v),
+    op.block, op.loop,
+    op.get(v), op.get(end), op.i32GeU, op.brIf(1),
+    ...body,
+    op.get(v), op.i32(step), op.i32Add, op.set(v),
+    op.br(0),
+    op.end, op.end,
+  ];
+}
+
+const addTo = (v: number, by: number[]): number[] => [...op.get(v), ...by, ...op.i32Add, ...op.set(v)];
+
+/**
+ * dst = base + n·img + oh·row + ow·col for pixel jj (a local), with plane = OH·OW and OW locals;
+ * uses local r as scratch.
+ */
+function pixelAddress(dst: number, base: number, jj: number, plane: number, ow: number, img: number, row: number, col: number, r: number): number[][] {
+  return [
+    op.get(jj), op.get(plane), op.i32RemU, op.set(r),
+    op.get(base),
+    op.get(jj), op.get(plane), op.i32DivU, op.get(img), op.i32Mul, op.i32Add,
+    op.get(r), op.get(ow), op.i32DivU, op.get(row), op.i32Mul, op.i32Add,
+    op.get(r), op.get(ow), op.i32RemU, op.get(col), op.i32Mul, op.i32Add,
+    op.set(dst),
+  ];
+}
+
+/**
+ * convTiles(x, w, out, j0, j1, jLast, plane, OW, imgBytes, rowStep, colStep, KH, kwc, khSkip, Cout, coCount, accumulate):
+ * out[j, co] (+)= Σ_{kh, i < kwc} x[pixel j's window + kh·W·Cin + i] · w[kh·kwc + i, co] for j in
+ * [j0, j1) (a multiple of 4 apart; pixels past jLast repeat jLast, writing the same values twice)
+ * and co < coCount (a multiple of 8; Cout is the row length of w and out). kwc = KW·Cin (a window
+ * row is contiguous in NHWC); khSkip = (W·Cin − kwc)·4 bytes. With accumulate ≠ 0 the sums are
+ * added to out (a dense product's blocks of k, dense_sweep.ts).
+ */
+export function convTilesFunc(fma: boolean): FuncDef {
+  const [x, w, out, j0, j1, jLast, plane, ow, img, rowStep, colStep, KH, kwc, khSkip, cout, coCount, accumulate] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  ];
+  const [j, t, q, o, kh, kk, jj, r, bStride] = [17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const a0 = 26; // a0..a3: window starts of the tile's pixels
+  const c0 = 30; // c0..c3: their output rows
+  const acc0 = 34; // acc0 + 2i + h
+  const [b0, b1, a] = [42, 43, 44];
+  const locals: ValType[] = [...new Array<ValType>(17).fill(I32), ...new Array<ValType>(11).fill(V128)];
+  return {
+    name: 'convTiles',
+    params: new Array<ValType>(17).fill(I32),
+    locals,
+    body: [
+      op.get(cout), op.i32(4), op.i32Mul, op.set(bStride),
+      op.get(j0), op.set(j),
+      op.block, op.loop,
+      op.get(j), op.get(j1), op.i32GeU, op.brIf(1),
+      ...rows4.flatMap((i) => [
+        // jj = min(j + i, jLast)
+        op.get(jLast), op.get(j), op.i32(i), op.i32Add, op.tee(jj), op.get(jj), op.get(jLast), op.i32GtU, op.select, op.set(jj),
+        ...pixelAddress(a0 + i, x, jj, plane, ow, img, rowStep, colStep, r),
+        op.get(out), op.get(jj), op.get(bStride), op.i32Mul, op.i32Add, op.set(c0 + i),
+      ]),
+      ...forUp(t, coCount, 8, [
+        // acc = accumulate ? out row : 0 (the load is in bounds either way)
+        ...rows4.flatMap((i) => [
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.load, op.v128Zero, op.get(accumulate), op.select, op.set(acc0 + 2 * i),
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.loadAt(16), op.v128Zero, op.get(accumulate), op.select, op.set(acc0 + 2 * i + 1),
+        ]),
+        op.get(w), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.set(q),
+        op.i32(0), op.set(o),
+        op.get(KH), op.set(kh),
+        ...repeat(kh, [
+          op.get(kwc), op.set(kk),
+          ...repeat(kk, [
+            op.get(q), op.load, op.set(b0),
+            op.get(q), op.loadAt(16), op.set(b1),
+            ...rows4.flatMap((i) => [
+              op.get(a0 + i), op.get(o), op.i32Add, op.splatLoadAt(0), op.set(a),
+              ...madd(fma, acc0 + 2 * i, a, b0),
+              ...madd(fma, acc0 + 2 * i + 1, a, b1),
+            ]),
+            addTo(o, op.i32(4)),
+            addTo(q, op.get(bStride)),
+          ]),
+          addTo(o, op.get(khSkip)),
+        ]),
+        ...rows4.flatMap((i) => [
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.get(acc0 + 2 * i), op.store,
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.get(acc0 + 2 * i + 1), op.storeAt(16),
+        ]),
+      ]),
+      addTo(j, op.i32(4)),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
+/**
+ * scatterTiles(dy, wt, dx, j0, j1, plane, OW, imgBytes, rowStep, colStep, KH, KW, tapRowSkip, Cin, Cout):
+ * the input gradient of a 'valid' conv, scattered: for pixels j in [j0, j1) (a multiple of 4 apart)
+ * and every tap, dx[j's window + tap, ci] += Σ_co dy[j, co] · wt[tap, co, ci], with wt the filter
+ * as [KH, KW, Cout, Cin]. dx must be zeroed; two calls may run at once only on disjoint images.
+ * tapRowSkip = (W − KW)·Cin·4 bytes; Cin a multiple of 8.
+ */
+export function scatterTilesFunc(fma: boolean): FuncDef {
+  const [dy, wt, dx, j0, j1, plane, ow, img, rowStep, colStep, KH, KW, tapRowSkip, cin, cout] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const [j, kh, kw, t, co, q, tOff, wTap, jj, r, wStride, tapBytes, at] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+  const d0 = 28; // d0..d3: dy rows of the tile's pixels
+  const x0 = 32; // x0..x3: their windows' starts in dx
+  const acc0 = 36;
+  const [b0, b1, a] = [44, 45, 46];
+  const locals: ValType[] = [...new Array<ValType>(21).fill(I32), ...new Array<ValType>(11).fill(V128)];
+  return {
+    name: 'scatterTiles',
+    params: new Array<ValType>(15).fill(I32),
+    locals,
+    body: [
+      op.get(cin), op.i32(4), op.i32Mul, op.set(wStride),
+      op.get(cin), op.get(cout), op.i32Mul, op.i32(4), op.i32Mul, op.set(tapBytes),
+      op.get(j0), op.set(j),
+      op.block, op.loop,
+      op.get(j), op.get(j1), op.i32GeU, op.brIf(1),
+      ...rows4.flatMap((i) => [
+        op.get(j), op.i32(i), op.i32Add, op.set(jj),
+        op.get(dy), op.get(jj), op.get(cout), op.i32Mul, op.i32(4), op.i32Mul, op.i32Add, op.set(d0 + i),
+        ...pixelAddress(x0 + i, dx, jj, plane, ow, img, rowStep, colStep, r),
+      ]),
+      op.i32(0), op.set(tOff),
+      op.get(wt), op.set(wTap),
+      op.get(KH), op.set(kh),
+      ...repeat(kh, [
+        op.get(KW), op.set(kw),
+        ...repeat(kw, [
+          ...forUp(t, cin, 8, [
+            ...rows4.flatMap((i) => [op.v128Zero, op.set(acc0 + 2 * i), op.v128Zero, op.set(acc0 + 2 * i + 1)]),
+            op.get(wTap), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.set(q),
+            op.i32(0), op.set(at), // byte offset along the dy rows
+            op.get(cout), op.set(co),
+            ...repeat(co, [
+              op.get(q), op.load, op.set(b0),
+              op.get(q), op.loadAt(16), op.set(b1),
+              ...rows4.flatMap((i) => [
+                op.get(d0 + i), op.get(at), op.i32Add, op.splatLoadAt(0), op.set(a),
+                ...madd(fma, acc0 + 2 * i, a, b0),
+                ...madd(fma, acc0 + 2 * i + 1, a, b1),
+              ]),
+              addTo(at, op.i32(4)),
+              addTo(q, op.get(wStride)),
+            ]),
+            ...rows4.flatMap((i) => [
+              // at = x_i + tOff + t·4; dx[at..at+32) += acc row i
+              op.get(x0 + i), op.get(tOff), op.i32Add, op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.set(at),
+              op.get(at), op.get(at), op.load, op.get(acc0 + 2 * i), op.add, op.store,
+              op.get(at), op.get(at), op.loadAt(16), op.get(acc0 + 2 * i + 1), op.add, op.storeAt(16),
+            ]),
+          ]),
+          addTo(tOff, op.get(wStride)),
+          addTo(wTap, op.get(tapBytes)),
+        ]),
+        addTo(tOff, op.get(tapRowSkip)),
+      ]),
+      addTo(j, op.i32(4)),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}

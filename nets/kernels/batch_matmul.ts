@@ -8,7 +8,7 @@
 // packs a^T instead, for the price of SIMD transposes. A b seen before takes the plain path, whose
 // packed operator the back end then keeps (inference with fixed weights).
 import * as tf from '@tensorflow/tfjs';
-import { denseTiles, denseTilesFit } from './dense_tiles.js';
+import { denseStrips, denseStripsFit, denseTiles, denseTilesFit } from './dense_tiles.js';
 import { withScope, type KernelScope, type WasmBackendLike } from './scope.js';
 
 function swapLast(s: KernelScope, x: tf.TensorInfo): tf.TensorInfo {
@@ -36,11 +36,15 @@ function cheaperTransposed(m: number, k: number, n: number): boolean {
   return k * n >= 1 << 16 && m % 4 === 0 && k % 4 === 0 && n % 4 === 0 && 11 * k * n > 15 * m * k + 2 * m * n;
 }
 
-function plainOrTransposed(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+function plainOrTransposed(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, tiles: boolean): tf.TensorInfo {
   const ra = a.shape.length;
   const rb = b.shape.length;
   const single = tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 && tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
   const [m, k, n] = [a.shape[ra - 2]!, a.shape[ra - 1]!, b.shape[rb - 1]!];
+  if (tiles && single && !seenAsB.has(b.dataId) && denseStripsFit(s, m, k, n)) {
+    seenAsB.add(b.dataId);
+    return denseStrips(s, a, b);
+  }
   if (single && !seenAsB.has(b.dataId) && cheaperTransposed(m, k, n)) {
     seenAsB.add(b.dataId);
     return swapLast(s, plain(s, swapLast(s, b), swapLast(s, a)));
@@ -77,7 +81,7 @@ export function batchMatMul(
   return withScope(backend, (s) => {
     const tiled = method === 'auto' && !transposeA && transposeB ? inputGradViaTiles(s, a, b) : null;
     if (tiled) return tiled;
-    if (!transposeA && !transposeB) return plainOrTransposed(s, a, b);
+    if (!transposeA && !transposeB) return plainOrTransposed(s, a, b, method === 'auto');
     // a^T b^T = (b a)^T: one transpose, of the output.
     if (transposeA && transposeB) return swapLast(s, plain(s, b, a));
     const m = outRows(a, transposeA);
@@ -85,7 +89,13 @@ export function batchMatMul(
     const out = m * n * tf.util.sizeFromShape(a.shape.slice(0, -2));
     if (transposeA) {
       // a^T b: transpose a, or compute (b^T a)^T, whichever moves fewer numbers.
-      if (tf.util.sizeFromShape(a.shape) <= tf.util.sizeFromShape(b.shape) + out) return plain(s, swapLast(s, a), b);
+      if (tf.util.sizeFromShape(a.shape) <= tf.util.sizeFromShape(b.shape) + out) {
+        // A weight gradient x^T dy with a short sum: b's strips packed for the tiles.
+        const k = a.shape[a.shape.length - 2]!;
+        const single = out === m * n;
+        if (method === 'auto' && single && denseTilesFit(s, m, k, n) && k * n * 4 <= 256 * 1024) return denseTiles(s, swapLast(s, a), b, true);
+        return plain(s, swapLast(s, a), b);
+      }
       return swapLast(s, plain(s, swapLast(s, b), a));
     }
     // a b^T: transpose b, or compute (b a^T)^T.

@@ -69,7 +69,7 @@ export function convTiles(backend: WasmBackendLike, x: tf.TensorInfo, filter: tf
   const kwc = info.filterWidth * Cin;
   const geometry = [
     OH * OW, OW, info.inHeight * W * Cin * 4, info.strideHeight * W * Cin * 4, info.strideWidth * Cin * 4,
-    info.filterHeight, kwc, (W * Cin - kwc) * 4, Cout, Cout, 0,
+    info.filterHeight, kwc, (W * Cin - kwc) * 4, Cout, Cout, 0, Cout, 32,
   ];
   split(memory, k, 'convTiles', mid, end, (j0, j1) => [xAt, wAt, outAt, j0, j1, total - 1, ...geometry]);
   return out;

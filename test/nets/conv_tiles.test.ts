@@ -186,4 +186,44 @@ describe('4 × 8 tile kernels on wasm', () => {
     expect(relErr(ref.subarray(0, 7 * n), seven)).toBeLessThan(1e-5);
     tf.dispose([a, b, a7]);
   });
+
+  it('a forward product with a new, wide b runs on packed strips and matches XNNPACK and naive loops', async () => {
+    const backend = await wasm();
+    const [m, k, n] = [10, 256, 512]; // 10 rows: the last row tile repeats row 9
+    const av = values(m * k, 12);
+    const bv = values(k * n, 13);
+    const a = tf.tensor2d(av, [m, k]);
+    const b = tf.tensor2d(bv, [k, n]);
+    const fresh = (): tf.Tensor2D => tf.tidy(() => tf.add(b, 0)); // a b not seen before, as in training
+    const b1 = fresh();
+    const strips = take(batchMatMul(backend, a, b1, false, false));
+    const b2 = fresh();
+    const xnn = take(batchMatMul(backend, a, b2, false, false, 'xnnpack'));
+    const b3 = fresh();
+    const registered = tf.tidy(() => tf.matMul(a, b3).dataSync() as Float32Array);
+    const ref = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) for (let j = 0; j < n; j++) ref[i * n + j] += av[i * k + t]! * bv[t * n + j]!;
+    expect(relErr(ref, strips)).toBeLessThan(1e-5);
+    expect(relErr(xnn, strips)).toBeLessThan(1e-5);
+    expect(registered).toEqual(strips);
+    tf.dispose([a, b, b1, b2, b3]);
+  });
+
+  it('a weight gradient x^T @ dy with a short sum runs on the tiles with dy packed, matching XNNPACK and naive loops', async () => {
+    const backend = await wasm();
+    const [k, m, n] = [32, 516, 256]; // x [k, m], dy [k, n]: dW [m, n]
+    const xv = values(k * m, 14);
+    const dv = values(k * n, 15);
+    const x = tf.tensor2d(xv, [k, m]);
+    const dy = tf.tensor2d(dv, [k, n]);
+    const tiles = take(batchMatMul(backend, x, dy, true, false));
+    const xnn = take(batchMatMul(backend, x, dy, true, false, 'xnnpack'));
+    const registered = tf.tidy(() => tf.matMul(x, dy, true, false).dataSync() as Float32Array);
+    const ref = new Float64Array(m * n);
+    for (let t = 0; t < k; t++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) ref[i * n + j] += xv[t * m + i]! * dv[t * n + j]!;
+    expect(relErr(ref, tiles)).toBeLessThan(1e-5);
+    expect(relErr(xnn, tiles)).toBeLessThan(1e-5);
+    expect(registered).toEqual(tiles);
+    tf.dispose([x, dy]);
+  });
 });

@@ -144,6 +144,8 @@ describe('threaded wasm back end', () => {
     const w16 = tf.tensor4d(values(8 * 8 * 16 * 32, 44, 0.1), [8, 8, 16, 32]);
     const a = tf.tensor2d(values(16 * 512, 45, 1), [16, 512]);
     const b = tf.tensor2d(values(784 * 512, 46, 0.1), [784, 512]);
+    const bT = tf.tensor2d(values(512 * 768, 47, 0.1), [512, 768]);
+    const a2 = tf.tensor2d(values(16 * 256, 48, 1), [16, 256]);
     const attrs = { strides: [4, 4], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap;
     const read = (info: tf.TensorInfo): number[] => {
       const t = tf.engine().makeTensorFromTensorInfo(info);
@@ -159,6 +161,17 @@ describe('threaded wasm back end', () => {
         () => conv2dInputGrad(backend, dy, w16, [8, 36, 36, 16], { strides: 4, pad: 'valid' }, 'col2im'),
       ],
       ['dense input gradient', () => batchMatMul(backend, a, b, false, true), () => batchMatMul(backend, a, b, false, true, 'xnnpack')],
+      ['dense weight gradient', () => batchMatMul(backend, a, a2, true, false), () => batchMatMul(backend, a, a2, true, false, 'xnnpack')],
+      [
+        'dense forward on strips',
+        () => {
+          const fresh = tf.tidy(() => tf.add(bT, 0)); // not seen before: the strips route
+          const out = batchMatMul(backend, a, fresh, false, false);
+          fresh.dispose();
+          return out;
+        },
+        () => batchMatMul(backend, a, bT, false, false, 'xnnpack'),
+      ],
     ];
     for (const [, tiled, other] of runs) {
       const before = helper!.jobsRun;
@@ -170,7 +183,7 @@ describe('threaded wasm back end', () => {
       first.forEach((v, i) => (err = Math.max(err, Math.abs(v - reference[i]!))));
       expect(err).toBeLessThan(1e-3);
     }
-    tf.dispose([x, w, dy, w16, a, b]);
+    tf.dispose([x, w, dy, w16, a, b, bT, a2]);
   });
 
   it('splits big Adam updates with the SIMD helper thread, bit-identically to a scalar reference', async () => {

@@ -60,6 +60,9 @@ export const op = {
   /** select(a, b, cond): a when cond != 0, else b. */
   select: [0x1b],
   block: [0x02, 0x40],
+  /** if (no result) ... else ... end */
+  if: [0x04, 0x40],
+  else: [0x05],
   loop: [0x03, 0x40],
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],

@@ -44,29 +44,31 @@ function pixelAddress(dst: number, base: number, jj: number, plane: number, ow: 
 }
 
 /**
- * convTiles(x, w, out, j0, j1, jLast, plane, OW, imgBytes, rowStep, colStep, KH, kwc, khSkip, Cout, coCount, accumulate):
+ * convTiles(x, w, out, j0, j1, jLast, plane, OW, imgBytes, rowStep, colStep, KH, kwc, khSkip, Cout, coCount, accumulate, wRow, wTileStep):
  * out[j, co] (+)= Σ_{kh, i < kwc} x[pixel j's window + kh·W·Cin + i] · w[kh·kwc + i, co] for j in
  * [j0, j1) (a multiple of 4 apart; pixels past jLast repeat jLast, writing the same values twice)
- * and co < coCount (a multiple of 8; Cout is the row length of w and out). kwc = KW·Cin (a window
+ * and co < coCount (a multiple of 8; Cout is the row length of out, wRow of w). kwc = KW·Cin (a window
  * row is contiguous in NHWC); khSkip = (W·Cin − kwc)·4 bytes. With accumulate ≠ 0 the sums are
- * added to out (a dense product's blocks of k, dense_sweep.ts).
+ * added to out (a dense product's blocks of k, dense_sweep.ts). Output channels co..co+7 of w start
+ * at w + (co / 8)·wTileStep bytes: 32 for a row-major w, more for one packed in 8-column strips.
  */
 export function convTilesFunc(fma: boolean): FuncDef {
-  const [x, w, out, j0, j1, jLast, plane, ow, img, rowStep, colStep, KH, kwc, khSkip, cout, coCount, accumulate] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  const [x, w, out, j0, j1, jLast, plane, ow, img, rowStep, colStep, KH, kwc, khSkip, cout, coCount, accumulate, wRow, wTileStep] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
   ];
-  const [j, t, q, o, kh, kk, jj, r, bStride] = [17, 18, 19, 20, 21, 22, 23, 24, 25];
-  const a0 = 26; // a0..a3: window starts of the tile's pixels
-  const c0 = 30; // c0..c3: their output rows
-  const acc0 = 34; // acc0 + 2i + h
-  const [b0, b1, a] = [42, 43, 44];
-  const locals: ValType[] = [...new Array<ValType>(17).fill(I32), ...new Array<ValType>(11).fill(V128)];
+  const [j, t, q, o, kh, kk, jj, r, cStride, bStride, qTile] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
+  const a0 = 30; // a0..a3: window starts of the tile's pixels
+  const c0 = 34; // c0..c3: their output rows
+  const acc0 = 38; // acc0 + 2i + h
+  const [b0, b1, a] = [46, 47, 48];
+  const locals: ValType[] = [...new Array<ValType>(19).fill(I32), ...new Array<ValType>(11).fill(V128)];
   return {
     name: 'convTiles',
-    params: new Array<ValType>(17).fill(I32),
+    params: new Array<ValType>(19).fill(I32),
     locals,
     body: [
-      op.get(cout), op.i32(4), op.i32Mul, op.set(bStride),
+      op.get(cout), op.i32(4), op.i32Mul, op.set(cStride),
+      op.get(wRow), op.i32(4), op.i32Mul, op.set(bStride),
       op.get(j0), op.set(j),
       op.block, op.loop,
       op.get(j), op.get(j1), op.i32GeU, op.brIf(1),
@@ -74,15 +76,21 @@ export function convTilesFunc(fma: boolean): FuncDef {
         // jj = min(j + i, jLast)
         op.get(jLast), op.get(j), op.i32(i), op.i32Add, op.tee(jj), op.get(jj), op.get(jLast), op.i32GtU, op.select, op.set(jj),
         ...pixelAddress(a0 + i, x, jj, plane, ow, img, rowStep, colStep, r),
-        op.get(out), op.get(jj), op.get(bStride), op.i32Mul, op.i32Add, op.set(c0 + i),
+        op.get(out), op.get(jj), op.get(cStride), op.i32Mul, op.i32Add, op.set(c0 + i),
       ]),
+      op.get(w), op.set(qTile),
       ...forUp(t, coCount, 8, [
-        // acc = accumulate ? out row : 0 (the load is in bounds either way)
+        // acc = accumulate ? out row : 0 (no load otherwise: the output may be cold)
+        op.get(accumulate), op.if,
         ...rows4.flatMap((i) => [
-          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.load, op.v128Zero, op.get(accumulate), op.select, op.set(acc0 + 2 * i),
-          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.loadAt(16), op.v128Zero, op.get(accumulate), op.select, op.set(acc0 + 2 * i + 1),
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.load, op.set(acc0 + 2 * i),
+          op.get(c0 + i), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.loadAt(16), op.set(acc0 + 2 * i + 1),
         ]),
-        op.get(w), op.get(t), op.i32(4), op.i32Mul, op.i32Add, op.set(q),
+        op.else,
+        ...rows4.flatMap((i) => [op.v128Zero, op.set(acc0 + 2 * i), op.v128Zero, op.set(acc0 + 2 * i + 1)]),
+        op.end,
+        op.get(qTile), op.set(q),
+        addTo(qTile, op.get(wTileStep)),
         op.i32(0), op.set(o),
         op.get(KH), op.set(kh),
         ...repeat(kh, [
@@ -108,6 +116,38 @@ export function convTilesFunc(fma: boolean): FuncDef {
       addTo(j, op.i32(4)),
       op.br(0),
       op.end, op.end,
+    ],
+  };
+}
+
+/**
+ * packStrips(src, dst, rows, srcStride, strips, stripBytes): dst[c][r] = the c-th `stripBytes` (a
+ * multiple of 16) of row r of src (rows srcStride apart), for c < strips: a matrix's column strips
+ * made contiguous, reading each row's strips in order (whole cache lines, sequential within a row).
+ */
+export function packStripsFunc(): FuncDef {
+  const [src, dst, rows, srcStride, strips, stripBytes] = [0, 1, 2, 3, 4, 5];
+  const [r, c, i, from, to, planeBytes] = [6, 7, 8, 9, 10, 11];
+  return {
+    name: 'packStrips',
+    params: new Array<ValType>(6).fill(I32),
+    locals: new Array<ValType>(6).fill(I32),
+    body: [
+      op.get(rows), op.get(stripBytes), op.i32Mul, op.set(planeBytes),
+      ...forUp(r, rows, 1, [
+        op.get(src), op.get(r), op.get(srcStride), op.i32Mul, op.i32Add, op.set(from),
+        op.get(dst), op.get(r), op.get(stripBytes), op.i32Mul, op.i32Add, op.set(to),
+        op.get(strips), op.set(c),
+        ...repeat(c, [
+          ...forUp(i, stripBytes, 16, [
+            op.get(to), op.get(i), op.i32Add,
+            op.get(from), op.get(i), op.i32Add, op.load,
+            op.store,
+          ]),
+          addTo(from, op.get(stripBytes)),
+          addTo(to, op.get(planeBytes)),
+        ]),
+      ]),
     ],
   };
 }

@@ -34,6 +34,8 @@ export const JOB_ADAM = 2;
 export const JOB_CALL = 3;
 /** Args: dense_sweep.ts's geometry, then the rows [r0, r1). */
 export const JOB_DENSE = 4;
+/** Args: dense_sweep.ts's geometry, then the scratch offset and the strips [s0, s1). */
+export const JOB_DENSE_STRIPS = 5;
 /** Kernels a JOB_CALL may name: each takes only numbers and loops over its own range. */
 export const CALLABLE = ['convTiles', 'scatterTiles'] as const;
 export type Callable = (typeof CALLABLE)[number];

@@ -1,9 +1,9 @@
 // The SIMD helper thread (see helper.ts): our SIMD module on the shared wasm memory, running the part
 // of a job it manages to take.
 import { workerData } from 'node:worker_threads';
-import { denseKeys, sweepDense, type DenseGeometry } from '../dense_sweep.js';
+import { denseKeys, sweepDense, sweepDenseStrips, type DenseGeometry } from '../dense_sweep.js';
 import { geometryKeys, sweepFilterGrad, type FilterGradGeometry } from '../filter_grad_sweep.js';
-import { CALLABLE, DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_ADAM, JOB_CALL, JOB_DENSE, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
+import { CALLABLE, DONE, H_JOBS, H_READY, H_SEQ, H_STATE, JOB_ADAM, JOB_CALL, JOB_DENSE, JOB_DENSE_STRIPS, JOB_FILTER_GRAD, POSTED, STOP, TAKEN, type HelperData } from './helper.js';
 import { simdKernels, type SimdKernels } from './module.js';
 
 const { memory, ctrl, args } = workerData as HelperData;
@@ -21,6 +21,11 @@ function run(): void {
     const g = {} as DenseGeometry;
     denseKeys.forEach((key, i) => (g[key] = args[i + 1]!));
     sweepDense(k!, g, args[denseKeys.length + 1]!, args[denseKeys.length + 2]!);
+  } else if (args[0] === JOB_DENSE_STRIPS) {
+    const g = {} as DenseGeometry;
+    denseKeys.forEach((key, i) => (g[key] = args[i + 1]!));
+    const at = denseKeys.length + 1;
+    sweepDenseStrips(k!, g, args[at]!, args[at + 1]!, args[at + 2]!);
   } else if (args[0] === JOB_CALL) {
     const fn = k![CALLABLE[args[1]!]!] as (...a: number[]) => void;
     fn(...Array.from(args.subarray(2, 2 + fn.length)));

@@ -2,7 +2,7 @@
 // where tfjs would launch several kernels (Adam: ~14 passes over every parameter). Each works on a
 // multiple of 4 floats; callers finish the tail in JS.
 import { F32, I32, V128, buildModule, op, type FuncDef, type ValType } from './asm.js';
-import { convTilesFunc, scatterTilesFunc } from './convTiles.js';
+import { convTilesFunc, packStripsFunc, scatterTilesFunc } from './convTiles.js';
 import { fmaEnabled, madd } from './fma.js';
 
 export interface SimdKernels {
@@ -37,8 +37,10 @@ export interface SimdKernels {
   convTiles(
     x: number, w: number, out: number, j0: number, j1: number, jLast: number, plane: number, ow: number,
     imgBytes: number, rowStep: number, colStep: number, kh: number, kwc: number, khSkip: number, cout: number,
-    coCount: number, accumulate: number,
+    coCount: number, accumulate: number, wRow: number, wTileStep: number,
   ): void;
+  /** A matrix's column strips made contiguous: see convTiles.ts. */
+  packStrips(src: number, dst: number, rows: number, srcStride: number, strips: number, stripBytes: number): void;
   /** A 'valid' conv's input gradient, scattered from output pixels [j0, j1): see convTiles.ts. */
   scatterTiles(
     dy: number, wt: number, dx: number, j0: number, j1: number, plane: number, ow: number,
@@ -291,7 +293,7 @@ const compiled: [object | null | undefined, object | null | undefined] = [undefi
 export function simdModuleBytes(sharedMemory = false): Uint8Array {
   const fma = fmaEnabled();
   return buildModule(
-    [adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose(), outerTile(fma), convTilesFunc(fma), scatterTilesFunc(fma)],
+    [adam(), reluGrad(), colSum(), transpose(), addInto(), blockTranspose(), outerTile(fma), convTilesFunc(fma), scatterTilesFunc(fma), packStripsFunc()],
     sharedMemory,
   );
 }

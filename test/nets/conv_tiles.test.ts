@@ -2,6 +2,8 @@
 // the input gradient of 'valid' convs, and a dense layer's input gradient, against naive loops in
 // double precision and against the routes they replace.
 import * as tf from '@tensorflow/tfjs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../nets/backend.js';
 import { batchMatMul } from '../../nets/kernels/batch_matmul.js';
@@ -11,6 +13,28 @@ import { fmaEnabled } from '../../nets/kernels/simd/fma.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
 
 type Shape4 = [number, number, number, number];
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// A 1×1 conv over two channels whose second multiply-add shows the rounding: -(1 + 2^-11)·1, then
+// (1 + 2^-12)² = 1 + 2^-11 + 2^-24 added to it. Fused: 2^-24. Rounded first: 0.
+const fmaProbe = `
+  const tf = await import('@tensorflow/tfjs');
+  const { selectBackend } = await import('./dist/nets/backend.js');
+  const { fmaEnabled } = await import('./dist/nets/kernels/simd/fma.js');
+  await selectBackend('wasm');
+  const e = 1 + 2 ** -12;
+  const w = tf.tensor4d([...new Array(8).fill(1), ...new Array(8).fill(e)], [1, 1, 2, 8]);
+  const y = tf.conv2d(tf.tensor4d([-(1 + 2 ** -11), e], [1, 1, 1, 2]), w, 1, 'valid').dataSync();
+  console.log(JSON.stringify({ fma: fmaEnabled(), y: Array.from(y) }));`;
+
+function runFmaProbe(env: Record<string, string>): Promise<{ fma: boolean; y: number[] }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', fmaProbe], { cwd: root, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').pop()!) as { fma: boolean; y: number[] }),
+    );
+  });
+}
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -76,6 +100,14 @@ async function wasm(): Promise<WasmBackendLike> {
 }
 
 describe('4 × 8 tile kernels on wasm', () => {
+  it('uses fused multiply-adds where the runtime has relaxed SIMD, and plain ones with PIXELGYM_WASM_FMA=0', async () => {
+    const fused = await runFmaProbe({});
+    expect(fused.y).toEqual(new Array(8).fill(fused.fma ? 2 ** -24 : 0));
+    expect(fused.fma).toBe(true); // Node 20 has it behind a flag we set; later Node has it on
+    const plain = await runFmaProbe({ PIXELGYM_WASM_FMA: '0' });
+    expect(plain).toEqual({ fma: false, y: new Array(8).fill(0) });
+  });
+
   it('the SIMD module validates with the fused multiply-add choice this process made', () => {
     expect(typeof fmaEnabled()).toBe('boolean');
     const api = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;

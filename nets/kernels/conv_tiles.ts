@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { withScope, type WasmBackendLike } from './scope.js';
-import { CALLABLE, JOB_CALL, simdHelper, type Callable } from './simd/helper.js';
-import { simdKernels, type SimdKernels, type WasmMemory } from './simd/module.js';
+import { runJob } from './simd/helper.js';
+import { CALLABLE, JOB_CALL } from './simd/jobs.js';
+import { simdKernels } from './simd/module.js';
 
 function validUndilated(info: tf.backend_util.Conv2DInfo): boolean {
   const p = info.padInfo;
@@ -35,24 +36,11 @@ export function inputGradTilesApply(backend: WasmBackendLike, info: tf.backend_u
   );
 }
 
-/**
- * Runs kernel `name` over pixels [0, end) with `args(j0, j1)`, the helper thread taking [mid, end)
- * when it is up and mid splits the range.
- */
-function split(memory: WasmMemory | undefined, k: SimdKernels, name: Callable, mid: number, end: number, args: (j0: number, j1: number) => number[]): void {
-  const run = (j0: number, j1: number): void => (k[name] as (...a: number[]) => void)(...args(j0, j1));
-  const helper = mid > 0 && mid < end ? simdHelper(memory) : null;
-  if (!helper) {
-    run(0, end);
-    return;
-  }
-  const part = args(mid, end);
-  helper.args[0] = JOB_CALL;
-  helper.args[1] = CALLABLE.indexOf(name);
-  part.forEach((v, i) => (helper.args[i + 2] = v));
-  helper.post();
-  run(0, mid);
-  helper.finish(() => run(mid, end));
+/** Chunks a job's pixel range about this finely (each a multiple of `align` pixels). */
+const CHUNKS = 16;
+
+function chunkPixels(pixels: number, align: number): number {
+  return Math.max(align, Math.ceil(pixels / CHUNKS / align) * align);
 }
 
 /** Conv2D output [N, OH, OW, Cout]; call only where convTilesApply holds. */
@@ -64,14 +52,13 @@ export function convTiles(backend: WasmBackendLike, x: tf.TensorInfo, filter: tf
   const total = N * OH * OW;
   if (total === 0) return out;
   const end = Math.ceil(total / 4) * 4;
-  const mid = Math.round(end / 8) * 4;
   const [xAt, wAt, outAt] = [byteOffset(backend, x), byteOffset(backend, filter), byteOffset(backend, out)];
   const kwc = info.filterWidth * Cin;
   const geometry = [
     OH * OW, OW, info.inHeight * W * Cin * 4, info.strideHeight * W * Cin * 4, info.strideWidth * Cin * 4,
     info.filterHeight, kwc, (W * Cin - kwc) * 4, Cout, Cout, 0, Cout, 32,
   ];
-  split(memory, k, 'convTiles', mid, end, (j0, j1) => [xAt, wAt, outAt, j0, j1, total - 1, ...geometry]);
+  runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('convTiles'), chunkPixels(end, 4), xAt, wAt, outAt, 0, end, total - 1, ...geometry]);
   return out;
 }
 
@@ -86,14 +73,15 @@ export function inputGradTiles(backend: WasmBackendLike, dy: tf.TensorInfo, filt
     f32View(backend, dx).fill(0); // a view after the last allocation (growth would detach it)
     const plane = OH * OW;
     const end = N * plane;
-    const half = Math.floor(N / 2) * plane; // whole images each: the tiles add into dx
-    const mid = half % 4 === 0 ? half : 0;
+    // Chunks of whole images (the tiles add into dx rows that neighbouring pixels share), a multiple
+    // of 4 pixels each.
+    const images = plane % 4 === 0 ? 1 : plane % 2 === 0 ? 2 : 4;
     const [dyAt, wtAt, dxAt] = [byteOffset(backend, dy), byteOffset(backend, wt), byteOffset(backend, dx)];
     const geometry = [
       plane, OW, H * W * Cin * 4, info.strideHeight * W * Cin * 4, info.strideWidth * Cin * 4,
       info.filterHeight, info.filterWidth, (W - info.filterWidth) * Cin * 4, Cin, Cout,
     ];
-    split(memory, k, 'scatterTiles', mid, end, (j0, j1) => [dyAt, wtAt, dxAt, j0, j1, ...geometry]);
+    runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('scatterTiles'), chunkPixels(end, images * plane), dyAt, wtAt, dxAt, 0, end, ...geometry]);
     return dx;
   });
 }

@@ -3,10 +3,11 @@
 // right-hand operand first, and in training the weight is a new tensor every step; the tiles read
 // it where it lies. On the threaded build the SIMD helper thread takes half of the output rows.
 import * as tf from '@tensorflow/tfjs';
-import { STRIP, denseKeys, sweepDense, sweepDenseStrips, type DenseGeometry } from './dense_sweep.js';
+import { STRIP, denseKeys, type DenseGeometry } from './dense_sweep.js';
 import { byteOffset, wasmMemoryOf } from './heap.js';
 import type { KernelScope } from './scope.js';
-import { JOB_DENSE, JOB_DENSE_STRIPS, simdHelper } from './simd/helper.js';
+import { runJob } from './simd/helper.js';
+import { JOB_DENSE, JOB_DENSE_STRIPS } from './simd/jobs.js';
 import { simdKernels } from './simd/module.js';
 
 /** Products smaller than this many multiply-adds stay on XNNPACK (small nets' fused paths are tuned there). */
@@ -41,19 +42,8 @@ export function denseTiles(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, p
     n,
     packed: packed ? 1 : 0,
   };
-  const mid = Math.round(m / 8) * 4;
-  const helper = mid > 0 && mid < m ? simdHelper(memory) : null;
-  if (!helper) {
-    sweepDense(kernels, g, 0, m);
-    return out;
-  }
-  helper.args[0] = JOB_DENSE;
-  denseKeys.forEach((key, i) => (helper.args[i + 1] = g[key]));
-  helper.args[denseKeys.length + 1] = mid;
-  helper.args[denseKeys.length + 2] = m;
-  helper.post();
-  sweepDense(kernels, g, 0, mid);
-  helper.finish(() => sweepDense(kernels, g, mid, m));
+  // 16 chunks of whole row tiles, shared with the helper thread
+  runJob(memory, kernels, [JOB_DENSE, ...denseKeys.map((key) => g[key]), Math.max(4, Math.ceil(m / 64) * 4)]);
   return out;
 }
 
@@ -71,7 +61,7 @@ export function denseStripsFit(s: KernelScope, m: number, k: number, n: number):
 /**
  * a [..., m, k] @ b [..., k, n], every leading dim 1, on b's 16-column strips packed contiguous (read
  * row by row, in whole cache lines), each then swept by all of a. On the threaded build the helper
- * packs and sweeps the upper half of the strips. Call only where denseStripsFit holds.
+ * thread shares chunks of strips. Call only where denseStripsFit holds.
  */
 export function denseStrips(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
   const backend = s.backend;
@@ -80,25 +70,10 @@ export function denseStrips(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo):
   const ra = a.shape.length;
   const [m, k] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
   const n = b.shape[b.shape.length - 1]!;
-  const strips = n / STRIP;
-  const mid = Math.ceil(strips / 2);
-  const scratch = s.track(backend.makeOutput([strips, k, STRIP], 'float32'));
+  const scratch = s.track(backend.makeOutput([n / STRIP, k, STRIP], 'float32'));
   const out = s.track(backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32'));
   const g: DenseGeometry = { aAt: byteOffset(backend, a), bAt: byteOffset(backend, b), outAt: byteOffset(backend, out), m, k, n, packed: 0 };
-  const [mine, theirs] = [byteOffset(backend, scratch), byteOffset(backend, scratch) + mid * k * STRIP * 4];
-  const helper = strips >= 2 ? simdHelper(memory) : null;
-  if (!helper) {
-    sweepDenseStrips(kernels, g, mine, 0, strips);
-    return out;
-  }
-  helper.args[0] = JOB_DENSE_STRIPS;
-  denseKeys.forEach((key, i) => (helper.args[i + 1] = g[key]));
-  const at = denseKeys.length + 1;
-  helper.args[at] = theirs;
-  helper.args[at + 1] = mid;
-  helper.args[at + 2] = strips;
-  helper.post();
-  sweepDenseStrips(kernels, g, mine, 0, mid);
-  helper.finish(() => sweepDenseStrips(kernels, g, mine, mid, strips));
+  // chunks of 4 strips (a row's 256 contiguous bytes per pack), shared with the helper thread
+  runJob(memory, kernels, [JOB_DENSE_STRIPS, ...denseKeys.map((key) => g[key]), byteOffset(backend, scratch), 4]);
   return out;
 }

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { geometryKeys, sweepFilterGrad, type FilterGradGeometry } from './filter_grad_sweep.js';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import type { WasmBackendLike } from './scope.js';
-import { JOB_FILTER_GRAD, simdHelper } from './simd/helper.js';
+import { runJob } from './simd/helper.js';
+import { JOB_FILTER_GRAD } from './simd/jobs.js';
 import { simdKernels } from './simd/module.js';
 
 /** Whether the tiled kernel handles this conv (and wasm SIMD is there to run it). */
@@ -51,20 +52,10 @@ export function filterGradTiles(backend: WasmBackendLike, x: tf.TensorInfo, dy: 
     top: info.padInfo.top,
     left: info.padInfo.left,
   };
-  const blocks = g.Cout / 8;
-  const helper = blocks >= 2 ? simdHelper(memory) : null;
-  if (!helper) {
-    sweepFilterGrad(k, g, 0, g.Cout);
-    return out;
-  }
-  // The helper takes the upper half of the output channels; both halves read all of x and dy.
-  const split = Math.ceil(blocks / 2) * 8;
-  helper.args[0] = JOB_FILTER_GRAD;
-  geometryKeys.forEach((key, i) => (helper.args[i + 1] = g[key]));
-  helper.args[geometryKeys.length + 1] = split;
-  helper.args[geometryKeys.length + 2] = g.Cout;
-  helper.post();
-  sweepFilterGrad(k, g, 0, split);
-  helper.finish(() => sweepFilterGrad(k, g, split, g.Cout));
+  // Two chunks, the lower and upper half of the output channels (both read all of x and dy), shared
+  // with the helper thread.
+  const split = Math.ceil(g.Cout / 16) * 8;
+  if (split === g.Cout) sweepFilterGrad(k, g, 0, g.Cout);
+  else runJob(memory, k, [JOB_FILTER_GRAD, ...geometryKeys.map((key) => g[key]), split]);
   return out;
 }

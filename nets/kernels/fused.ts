@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
-import { JOB_ADAM, simdHelper } from './simd/helper.js';
+import { runJob } from './simd/helper.js';
+import { JOB_ADAM } from './simd/jobs.js';
 import { simdKernels, type SimdKernels } from './simd/module.js';
 
 /** Custom kernel names; their backends are wasm only (callers fall back to plain ops elsewhere). */
@@ -48,19 +49,11 @@ export function adamUpdate(
   const head = k ? n - (n % 4) : 0;
   if (k && head > 0) {
     const at = [inputs.param, inputs.m, inputs.v, inputs.grad, po, mo, vo].map((t) => byteOffset(backend, t));
-    const helper = head >= HELPER_MIN_FLOATS ? simdHelper(wasmMemoryOf(backend)) : null;
-    if (!helper) k.adam(...(at as Seven), head * 4, ...consts);
+    if (head < HELPER_MIN_FLOATS) k.adam(...(at as Seven), head * 4, ...consts);
     else {
-      // The helper updates the upper part; elementwise, so any split gives the same bits.
-      const lower = Math.floor(head / 8) * 4;
-      const upperBytes = (head - lower) * 4;
-      helper.args[0] = JOB_ADAM;
-      at.forEach((a, i) => (helper.args[i + 1] = a + lower * 4));
-      helper.args[8] = upperBytes;
-      consts.forEach((c, i) => (helper.args[9 + i] = c));
-      helper.post();
-      k.adam(...(at as Seven), lower * 4, ...consts);
-      helper.finish(() => k.adam(...(at.map((a) => a + lower * 4) as Seven), upperBytes, ...consts));
+      // Chunks of 16-byte multiples shared with the helper thread; elementwise, so any split gives the same bits.
+      const per = Math.ceil(head / 16 / 4) * 16;
+      runJob(wasmMemoryOf(backend), k, [JOB_ADAM, ...at, head * 4, ...consts, per]);
     }
   }
   if (head < n) {

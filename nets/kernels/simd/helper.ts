@@ -1,24 +1,28 @@
 // A second thread for our own SIMD kernels on the threaded build's shared wasm memory. XNNPACK keeps
 // its pool to itself, so without this our kernels would use one core of two. The helper thread
-// instantiates the same module (simd/module.ts) on the same memory and takes one part of a job; the
-// caller does the other. If the helper has not picked the job up by the time the caller is done
-// with its own part, the caller takes it back and does it too, so a slow wake-up never costs more
-// than running alone, and a helper that is starting or gone is simply not waited for.
+// instantiates the same module (simd/module.ts) on the same memory. A job (jobs.ts) is a list of
+// chunks; the caller posts it and starts on the chunks at once, and both threads take the next
+// chunk from a shared counter until none are left. A helper that wakes late, runs slow for a while,
+// is still starting or is gone simply runs fewer chunks, or none: the caller never waits for more
+// than the chunk the helper is on.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { isSharedMemory, type WasmMemory } from './module.js';
+import { MAX_JOB_ARGS, jobChunks, runChunk } from './jobs.js';
+import { isSharedMemory, type SimdKernels, type WasmMemory } from './module.js';
 
 /** ctrl words (Int32Array) */
 export const H_STATE = 0;
 export const H_SEQ = 1;
 export const H_READY = 2;
-/** Jobs the helper has run (for tests). */
+/** Chunks the helper has run (for tests). */
 export const H_JOBS = 3;
-/** Float64 slots for a job's numbers start at this byte offset (after the ctrl words)... */
-const H_ARGS_BYTES = 16;
-/** ...and there are this many (the largest job, the filter gradient, takes 21). */
-const H_ARGS = 32;
+/** The next chunk to take, and how many the posted job has. */
+export const H_NEXT = 4;
+export const H_CHUNKS = 5;
+const H_WORDS = 8;
+/** The job's numbers (Float64) start after the ctrl words. */
+const H_ARGS_BYTES = 4 * H_WORDS;
 
 const IDLE = 0;
 export const POSTED = 1;
@@ -26,29 +30,27 @@ export const TAKEN = 2;
 export const DONE = 3;
 export const STOP = 4;
 
-/** Jobs the helper knows (first number of the args). */
-export const JOB_FILTER_GRAD = 1;
-/** Args: the eight byte offsets/sizes and eight constants of SimdKernels.adam. */
-export const JOB_ADAM = 2;
-/** Args: an index into CALLABLE, then that kernel's arguments. */
-export const JOB_CALL = 3;
-/** Args: dense_sweep.ts's geometry, then the rows [r0, r1). */
-export const JOB_DENSE = 4;
-/** Args: dense_sweep.ts's geometry, then the scratch offset and the strips [s0, s1). */
-export const JOB_DENSE_STRIPS = 5;
-/** Kernels a JOB_CALL may name: each takes only numbers and loops over its own range. */
-export const CALLABLE = ['convTiles', 'scatterTiles'] as const;
-export type Callable = (typeof CALLABLE)[number];
-
 export interface HelperData {
   memory: WasmMemory;
   ctrl: Int32Array;
   args: Float64Array;
 }
 
+/** Takes chunks of the posted job until none are left; returns how many this thread ran. */
+export function takeChunks(ctrl: Int32Array, run: (c: number) => void): number {
+  const chunks = Atomics.load(ctrl, H_CHUNKS);
+  let ran = 0;
+  for (;;) {
+    const c = Atomics.add(ctrl, H_NEXT, 1);
+    if (c >= chunks) return ran;
+    run(c);
+    ran++;
+  }
+}
+
 export class SimdHelper {
   private readonly ctrl: Int32Array;
-  readonly args: Float64Array;
+  private readonly args: Float64Array;
   private dead = false;
 
   constructor(private readonly worker: Worker, data: HelperData) {
@@ -62,7 +64,7 @@ export class SimdHelper {
     });
   }
 
-  /** Parts of jobs the helper thread ran itself. */
+  /** Chunks of jobs the helper thread ran itself. */
   get jobsRun(): number {
     return Atomics.load(this.ctrl, H_JOBS);
   }
@@ -71,25 +73,28 @@ export class SimdHelper {
     return !this.dead && Atomics.load(this.ctrl, H_READY) === 1;
   }
 
-  /** Offers the job in `args` (already written) to the helper. */
-  post(): void {
-    Atomics.store(this.ctrl, H_STATE, POSTED);
+  /** Runs every chunk of job `args` between this thread and the helper. */
+  share(args: readonly number[], chunks: number, run: (c: number) => void): void {
+    if (args.length > this.args.length) throw new Error(`pixelgym: a SIMD job takes at most ${this.args.length} numbers`);
+    this.args.set(args);
+    Atomics.store(this.ctrl, H_NEXT, 0);
+    Atomics.store(this.ctrl, H_CHUNKS, chunks);
+    Atomics.store(this.ctrl, H_STATE, POSTED); // publishes the args, counter and size
     Atomics.add(this.ctrl, H_SEQ, 1);
     Atomics.notify(this.ctrl, H_SEQ);
+    try {
+      takeChunks(this.ctrl, run);
+    } finally {
+      this.settle();
+    }
   }
 
-  /**
-   * Call when the caller's own part is done: runs the posted part here if the helper has not taken
-   * it, else waits for the helper to finish it.
-   */
-  finish(runHere: () => void): void {
-    if (Atomics.compareExchange(this.ctrl, H_STATE, POSTED, TAKEN) === POSTED) {
-      runHere();
-    } else {
-      while (Atomics.load(this.ctrl, H_STATE) === TAKEN) {
-        if (this.dead) throw new Error('pixelgym: the SIMD helper thread died during a job');
-        Atomics.wait(this.ctrl, H_STATE, TAKEN, 1000);
-      }
+  /** After the caller ran out of chunks: withdraws the job if the helper never took it, else waits for its last chunk. */
+  private settle(): void {
+    if (Atomics.compareExchange(this.ctrl, H_STATE, POSTED, IDLE) === POSTED) return;
+    while (Atomics.load(this.ctrl, H_STATE) === TAKEN) {
+      if (this.dead) throw new Error('pixelgym: the SIMD helper thread died during a job');
+      Atomics.wait(this.ctrl, H_STATE, TAKEN, 1000);
     }
     Atomics.store(this.ctrl, H_STATE, IDLE);
   }
@@ -119,8 +124,8 @@ export function simdHelper(memory: WasmMemory | undefined): SimdHelper | null {
   if (!helpers.has(memory)) {
     let made: SimdHelper | null = null;
     try {
-      const sab = new SharedArrayBuffer(H_ARGS_BYTES + 8 * H_ARGS);
-      const data: HelperData = { memory, ctrl: new Int32Array(sab, 0, 4), args: new Float64Array(sab, H_ARGS_BYTES, H_ARGS) };
+      const sab = new SharedArrayBuffer(H_ARGS_BYTES + 8 * MAX_JOB_ARGS);
+      const data: HelperData = { memory, ctrl: new Int32Array(sab, 0, H_WORDS), args: new Float64Array(sab, H_ARGS_BYTES, MAX_JOB_ARGS) };
       const worker = new Worker(helperScript(), { workerData: data });
       worker.unref(); // never keeps a process alive
       made = new SimdHelper(worker, data);
@@ -131,6 +136,18 @@ export function simdHelper(memory: WasmMemory | undefined): SimdHelper | null {
   }
   const h = helpers.get(memory) ?? null;
   return h?.ready ? h : null;
+}
+
+/** Runs job `args` (jobs.ts) with `kernels` on this thread, sharing its chunks with the helper when it is up. */
+export function runJob(memory: WasmMemory | undefined, kernels: SimdKernels, args: readonly number[]): void {
+  const chunks = jobChunks(args);
+  const helper = chunks > 1 ? simdHelper(memory) : null;
+  const run = (c: number): void => runChunk(kernels, args, c);
+  if (!helper) {
+    for (let c = 0; c < chunks; c++) run(c);
+    return;
+  }
+  helper.share(args, chunks, run);
 }
 
 /** Stops every helper (when the wasm back end stops). */

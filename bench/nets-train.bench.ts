@@ -22,6 +22,7 @@ import {
   unregisterWasmKernels,
   wasmThreads,
 } from '../nets/backend.js';
+import { fmaEnabled } from '../nets/kernels/simd/fma.js';
 import { makeOptimizer } from '../nets/optim.js';
 import { twoCoreScaling } from './twoCore.js';
 import { hostNoise, measure, median, round, summarize, writeResults, type Timing } from './util.js';
@@ -229,7 +230,7 @@ export async function main(): Promise<void> {
   // Back-to-back steps of ours alone, as a training loop runs them (above, every few steps a stock
   // step flushes the caches and the threads' state in between).
   setVariant('pixelgym');
-  const consecutive = time(cnn.pixelgym.step, 30, 3);
+  const consecutive = time(cnn.pixelgym.step, 60, 3);
   const noiseAfter = hostNoise();
   console.log(`host noise (median/min of a fixed loop) around the natureCnn timing: ${noiseBefore.medianOverMin} → ${noiseAfter.medianOverMin}`);
   const tensors = tf.memory().numTensors;
@@ -315,13 +316,16 @@ export async function main(): Promise<void> {
     backends['tensorflow'] = `unavailable: ${(err as Error).message}`;
   }
   results['backends'] = backends;
+  results['wasmFusedMultiplyAdd'] = fmaEnabled();
   results['natureCnnWasmProfile'] = profiles;
   results['hostNoiseAroundNatureCnnTiming'] = { before: noiseBefore, after: noiseAfter };
   results['loadAverage'] = { before: loadBefore.map((v) => round(v, 2)), after: os.loadavg().map((v) => round(v, 2)) };
   results['notes'] =
-    'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients; pixelgym = ' +
-    'natureCnnBatch32 alternates blocks of 3 steps with the stock variant; natureCnnBatch32Consecutive is 30 steps of ours back to back. ' +
-    'our wasm kernels + fused Adam, stock = wasm as shipped (plus the missing Conv2DBackpropFilter) + tf.train.adam. ' +
+    'ms per train step (forward, backward, Adam) with tf.variableGrads + applyGradients. ' +
+    'natureCnnBatch32 alternates blocks of 3 steps with the stock variant; natureCnnBatch32Consecutive is 60 steps of ours back to back. ' +
+    'pixelgym = our wasm kernels (SIMD conv/dense tiles with fused multiply-adds where the runtime has relaxed SIMD, ' +
+    'shared with a helper thread on the threaded build) + fused Adam; stock = wasm as shipped (plus the missing ' +
+    'Conv2DBackpropFilter) + tf.train.adam. ' +
     'backends.wasm runs `threads` XNNPACK threads (threaded SIMD build); backends.wasm1Thread the single-threaded ' +
     'SIMD build. With threads, CPU ms count every thread: compare wall ms across thread counts. ' +
     'twoCoreScaling: throughput of two pinned threads over one on an L2-resident matmul; perfectSplitMs is ' +

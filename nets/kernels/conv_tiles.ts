@@ -2,8 +2,8 @@
 // tiles in our own wasm SIMD (simd/convTiles.ts), fused multiply-adds where the runtime has them.
 // Against XNNPACK, the forward saves the packing of the weights (new every training step) and the
 // input gradient saves the dy @ Wᵀ column matrix and its scatter pass (col2im.ts): each tile adds
-// straight into the input gradient. On the threaded build the SIMD helper thread takes half of
-// the pixels (whole images for the input gradient, whose tiles add into shared rows).
+// straight into the input gradient. On the threaded build the SIMD helper thread shares the chunks
+// of pixels (whole images for the input gradient, whose tiles add into shared rows).
 import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { withScope, type WasmBackendLike } from './scope.js';

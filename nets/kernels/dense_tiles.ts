@@ -1,7 +1,8 @@
 // Dense products on our 4 × 8 conv tiles (dense_sweep.ts), for the big products of a training step
-// (a Nature CNN's 3136 → 512 layer: forward, input and weight gradients). XNNPACK has to pack its
-// right-hand operand first, and in training the weight is a new tensor every step; the tiles read
-// it where it lies. On the threaded build the SIMD helper thread takes half of the output rows.
+// (a Nature CNN's 3136 → 512 layer: forward, input and weight gradients). XNNPACK packs its
+// right-hand operand whole before it starts, and in training the weight is a new tensor every step.
+// The tiles read a weight's rows where they lie (input gradient) or pack its column strips as they
+// go (forward). On the threaded build the SIMD helper thread shares the chunks of each product.
 import * as tf from '@tensorflow/tfjs';
 import { STRIP, denseKeys, type DenseGeometry } from './dense_sweep.js';
 import { byteOffset, wasmMemoryOf } from './heap.js';
@@ -16,6 +17,14 @@ const MIN_MACS = 1 << 20;
 /** Whether a [m, k] @ [k, n] product runs on the tiles: n % 8 == 0, big enough, SIMD there. */
 export function denseTilesFit(s: KernelScope, m: number, k: number, n: number): boolean {
   return n % 8 === 0 && m * k * n >= MIN_MACS && simdKernels(wasmMemoryOf(s.backend)) !== null;
+}
+
+/** The most bytes of b packed whole for denseTiles (a weight gradient's dy: L2-resident). */
+const MAX_PACKED_B_BYTES = 256 * 1024;
+
+/** Whether denseTiles with `packB` suits a [m, k] @ [k, n] product. */
+export function denseTilesPackedFit(s: KernelScope, m: number, k: number, n: number): boolean {
+  return denseTilesFit(s, m, k, n) && k * n * 4 <= MAX_PACKED_B_BYTES;
 }
 
 /**

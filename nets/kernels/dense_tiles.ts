@@ -19,6 +19,21 @@ export function denseTilesFit(s: KernelScope, m: number, k: number, n: number): 
   return n % 8 === 0 && m * k * n >= MIN_MACS && simdKernels(wasmMemoryOf(s.backend)) !== null;
 }
 
+/** The back end, its SIMD kernels and the sizes of a [..., m, k] @ b [..., k, n]. */
+function operands(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo) {
+  const backend = s.backend;
+  const memory = wasmMemoryOf(backend);
+  const ra = a.shape.length;
+  return { backend, memory, kernels: simdKernels(memory)!, m: a.shape[ra - 2]!, k: a.shape[ra - 1]!, n: b.shape[b.shape.length - 1]! };
+}
+
+/** dense_sweep.ts's geometry for a @ b into out (byte offsets stay valid when the memory grows). */
+function geometry(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, out: tf.TensorInfo, packed: boolean): DenseGeometry {
+  const at = (t: tf.TensorInfo): number => byteOffset(s.backend, t);
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  return { aAt: at(a), bAt: at(b), outAt: at(out), m, k, n: out.shape[out.shape.length - 1]!, packed: packed ? 1 : 0 };
+}
+
 /** The most bytes of b packed whole for denseTiles (a weight gradient's dy: L2-resident). */
 const MAX_PACKED_B_BYTES = 256 * 1024;
 
@@ -33,24 +48,11 @@ export function denseTilesPackedFit(s: KernelScope, m: number, k: number, n: num
  * rows n floats apart would otherwise land on the same few L1 sets.
  */
 export function denseTiles(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, packB = false): tf.TensorInfo {
-  const backend = s.backend;
-  const memory = wasmMemoryOf(backend);
-  const kernels = simdKernels(memory)!;
-  const ra = a.shape.length;
-  const [m, k] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
-  const n = b.shape[b.shape.length - 1]!;
+  const { backend, memory, kernels, m, k, n } = operands(s, a, b);
   const packed = packB ? s.track(backend.makeOutput([n / 8, k, 8], 'float32')) : null;
   const out = s.track(backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32'));
   if (packed) kernels.packStrips(byteOffset(backend, b), byteOffset(backend, packed), k, n * 4, n / 8, 32);
-  const g: DenseGeometry = {
-    aAt: byteOffset(backend, a),
-    bAt: byteOffset(backend, packed ?? b),
-    outAt: byteOffset(backend, out),
-    m,
-    k,
-    n,
-    packed: packed ? 1 : 0,
-  };
+  const g = geometry(s, a, packed ?? b, out, packed !== null);
   // 16 chunks of whole row tiles, shared with the helper thread
   runJob(memory, kernels, [JOB_DENSE, ...denseKeys.map((key) => g[key]), Math.max(4, Math.ceil(m / 64) * 4)]);
   return out;
@@ -73,15 +75,10 @@ export function denseStripsFit(s: KernelScope, m: number, k: number, n: number):
  * thread shares chunks of strips. Call only where denseStripsFit holds.
  */
 export function denseStrips(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-  const backend = s.backend;
-  const memory = wasmMemoryOf(backend);
-  const kernels = simdKernels(memory)!;
-  const ra = a.shape.length;
-  const [m, k] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
-  const n = b.shape[b.shape.length - 1]!;
+  const { backend, memory, kernels, m, k, n } = operands(s, a, b);
   const scratch = s.track(backend.makeOutput([n / STRIP, k, STRIP], 'float32'));
   const out = s.track(backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32'));
-  const g: DenseGeometry = { aAt: byteOffset(backend, a), bAt: byteOffset(backend, b), outAt: byteOffset(backend, out), m, k, n, packed: 0 };
+  const g = geometry(s, a, b, out, false);
   // chunks of 4 strips (a row's 256 contiguous bytes per pack), shared with the helper thread
   runJob(memory, kernels, [JOB_DENSE_STRIPS, ...denseKeys.map((key) => g[key]), byteOffset(backend, scratch), 4]);
   return out;

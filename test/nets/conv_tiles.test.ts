@@ -11,6 +11,7 @@ import { conv2dInputGrad, convViaDepth } from '../../nets/kernels/conv2d_backpro
 import type { WasmBackendLike } from '../../nets/kernels/scope.js';
 import { fmaEnabled } from '../../nets/kernels/simd/fma.js';
 import { simdModuleBytes } from '../../nets/kernels/simd/module.js';
+import { relErr, values } from './values.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -36,29 +37,7 @@ function runFmaProbe(env: Record<string, string>): Promise<{ fma: boolean; y: nu
   });
 }
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** max |a - b| over max(1, max |a|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(b.length).toBe(a.length);
-  let scale = 1;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]!));
-    err = Math.max(err, Math.abs(a[i]! - b[i]!));
-  }
-  return err / scale;
-}
 
 /** A 'valid' conv's output and its input gradient for dy, in double precision. */
 function naive(x: Float32Array, xs: Shape4, w: Float32Array, ws: Shape4, dy: Float32Array | null, s: [number, number]): { y: Float64Array; dx: Float64Array; outShape: Shape4 } {

@@ -11,34 +11,12 @@ import type { WasmBackendLike } from '../../nets/kernels/scope.js';
 import { isSharedMemory, simdKernels, simdModuleBytes } from '../../nets/kernels/simd/module.js';
 import { depthPlan } from '../../nets/kernels/space_to_depth.js';
 import { transposePlan } from '../../nets/kernels/transpose.js';
+import { relErr, values } from './values.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
-/** Seeded uniform [-0.5, 0.5) values (an LCG: deterministic, no tfjs randomness involved). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** max |a - b| relative to max(1, max |a|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let scale = 1;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]!));
-    err = Math.max(err, Math.abs(a[i]! - b[i]!));
-  }
-  return err / scale;
-}
 
 /** Runs f on a back end with fresh tensors, returns plain arrays; checks it leaves no tensors behind. */
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {

@@ -15,16 +15,7 @@ import {
   type OptimizerConfig,
 } from '../../nets/optim.js';
 import { MULTI_ADAM_KERNEL, MULTI_ADAM_MAX_PARAMS } from '../../nets/optim/multi_adam.js';
-
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
+import { values } from './values.js';
 
 /** Odd sizes on purpose: the fused kernel's SIMD loop handles 4 at a time, JS the tail. */
 const shapes = [[7, 5], [5], [3, 3, 2, 1], [1]];

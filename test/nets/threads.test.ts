@@ -12,19 +12,9 @@ import { conv2dFilterGrad, conv2dInputGrad, convViaDepth } from '../../nets/kern
 import { simdHelper } from '../../nets/kernels/simd/helper.js';
 import { isSharedMemory } from '../../nets/kernels/simd/module.js';
 import { makeOptimizer } from '../../nets/optim.js';
+import { values } from './values.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Seeded uniform [-scale, scale) values (an LCG: no tfjs randomness involved). */
-function values(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296 - 0.5) * 2 * scale;
-  }
-  return out;
-}
 
 interface TrainRun {
   losses: number[];

@@ -115,7 +115,8 @@ describe('threaded wasm back end', () => {
     };
     const before = helper!.jobsRun;
     const first = read('tiles');
-    for (let i = 0; i < 40; i++) expect(read('tiles')).toEqual(first);
+    // the helper takes chunks when it gets a core: under a loaded machine, give it more chances
+    for (let i = 0; i < 40 || (helper!.jobsRun === before && i < 400); i++) expect(read('tiles')).toEqual(first);
     expect(helper!.jobsRun).toBeGreaterThan(before); // the helper did take parts
     const reference = read('conv');
     let err = 0;
@@ -166,7 +167,7 @@ describe('threaded wasm back end', () => {
     for (const [, tiled, other] of runs) {
       const before = helper!.jobsRun;
       const first = read(tiled());
-      for (let i = 0; i < 20; i++) expect(read(tiled())).toEqual(first);
+      for (let i = 0; i < 20 || (helper!.jobsRun === before && i < 400); i++) expect(read(tiled())).toEqual(first);
       expect(helper!.jobsRun).toBeGreaterThan(before); // the helper did take parts
       const reference = read(other());
       let err = 0;
@@ -182,16 +183,6 @@ describe('threaded wasm back end', () => {
     const n = 300_001; // odd: the last float goes through the JS tail
     const p0 = values(n, 31, 1);
     const grads = [values(n, 32, 1), values(n, 33, 1), values(n, 34, 1)];
-    const w = tf.tidy(() => tf.variable(tf.tensor1d(p0)));
-    const optimizer = makeOptimizer({ type: 'adam', learningRate: 0.01 });
-    const before = helper!.jobsRun;
-    for (const g of grads) {
-      const gt = tf.tensor1d(g);
-      optimizer.applyGradients({ [w.name]: gt });
-      gt.dispose();
-    }
-    expect(helper!.jobsRun).toBeGreaterThan(before);
-    const got = w.dataSync();
     // tfjs's Adam order in float32 (see nets/kernels/fused.ts)
     const f = Math.fround;
     const p = Float32Array.from(p0);
@@ -209,11 +200,28 @@ describe('threaded wasm back end', () => {
         p[i] = f(f(f(f(m[i]! / d1) / f(f(Math.sqrt(f(v[i]! / d2))) + f(1e-8))) * f(-0.01)) + p[i]!);
       }
     }
-    let mismatches = 0;
-    for (let i = 0; i < n; i++) if (got[i] !== p[i]) mismatches++;
-    expect(mismatches).toBe(0);
-    optimizer.dispose();
-    w.dispose();
+    // The helper takes chunks when it gets a core; on a loaded machine the caller may run them all,
+    // so try a few times until it has taken part. Every try must match the reference.
+    const before = helper!.jobsRun;
+    for (let attempt = 0; attempt < 1 || (helper!.jobsRun === before && attempt < 30); attempt++) {
+      const w = tf.tidy(() => tf.variable(tf.tensor1d(p0)));
+      const optimizer = makeOptimizer({ type: 'adam', learningRate: 0.01 });
+      try {
+        for (const g of grads) {
+          const gt = tf.tensor1d(g);
+          optimizer.applyGradients({ [w.name]: gt });
+          gt.dispose();
+        }
+        const got = w.dataSync();
+        let mismatches = 0;
+        for (let i = 0; i < n; i++) if (got[i] !== p[i]) mismatches++;
+        expect(mismatches).toBe(0);
+      } finally {
+        optimizer.dispose();
+        w.dispose();
+      }
+    }
+    expect(helper!.jobsRun).toBeGreaterThan(before);
   });
 
   it('keeps the running thread count: asking another throws and changes nothing', async () => {

@@ -57,7 +57,7 @@ function plainOrTransposed(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, t
 /**
  * a @ b^T with a big b (a dense layer's input gradient, dy @ W^T) on the dense tiles, as
  * (b @ a^T)^T: the weight's rows become the tiles' rows and are read once, in order; else null.
- * Measured on the Nature CNN's 3136 → 512 layer (batch 32, 2 threads): 2.5–3.2 ms against 3.8–4.8
+ * Measured on the Nature CNN's 3136 → 512 layer (batch 32, 2 threads): 2.6–3.2 ms against 3.8–4.8
  * for XNNPACK. (The forward product runs on packed strips, in plainOrTransposed; the weight
  * gradient a^T b on the tiles with b packed, in batchMatMul.)
  */

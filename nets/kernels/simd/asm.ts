@@ -92,6 +92,27 @@ export const op = {
   shuffle32: (lanes: [number, number, number, number]) => [0xfd, ...uleb(0x0d), ...lanes.flatMap((f) => [f * 4, f * 4 + 1, f * 4 + 2, f * 4 + 3])],
 };
 
+/** do { body } while (--counter): the body runs `counter` (≥ 1) times. */
+export function repeat(counter: number, body: number[][]): number[][] {
+  return [op.loop, ...body, op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0), op.end];
+}
+
+/** for (v = 0; v < end; v += step) body, with `end` a local. */
+export function forUp(v: number, end: number, step: number, body: number[][]): number[][] {
+  return [
+    op.i32(0), op.set(v),
+    op.block, op.loop,
+    op.get(v), op.get(end), op.i32GeU, op.brIf(1),
+    ...body,
+    op.get(v), op.i32(step), op.i32Add, op.set(v),
+    op.br(0),
+    op.end, op.end,
+  ];
+}
+
+/** v += by, for a local v and an i32 expression `by`. */
+export const addTo = (v: number, by: number[]): number[] => [...op.get(v), ...by, ...op.i32Add, ...op.set(v)];
+
 export interface FuncDef {
   name: string;
   params: ValType[];

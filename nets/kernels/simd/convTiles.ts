@@ -3,30 +3,10 @@
 // the whole batch, so a tile may span two images; only 'valid' convs without dilation come here
 // (conv_tiles.ts checks). Both kernels stream the weights' 8-channel columns and splat one float of
 // each of the tile's four pixel rows per step, the XNNPACK-style 4 × 8 micro-kernel.
-import { I32, V128, op, type FuncDef, type ValType } from './asm.js';
+import { I32, V128, addTo, forUp, op, repeat, type FuncDef, type ValType } from './asm.js';
 import { madd } from './fma.js';
 
 const rows4 = [0, 1, 2, 3];
-
-/** do { body } while (--counter) */
-function repeat(counter: number, body: number[][]): number[][] {
-  return [op.loop, ...body, op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0), op.end];
-}
-
-/** for (v = 0; v < end; v += step) body */
-function forUp(v: number, end: number, step: number, body: number[][]): number[][] {
-  return [
-    op.i32(0), op.set(v),
-    op.block, op.loop,
-    op.get(v), op.get(end), op.i32GeU, op.brIf(1),
-    ...body,
-    op.get(v), op.i32(step), op.i32Add, op.set(v),
-    op.br(0),
-    op.end, op.end,
-  ];
-}
-
-const addTo = (v: number, by: number[]): number[] => [...op.get(v), ...by, ...op.i32Add, ...op.set(v)];
 
 /**
  * dst = base + n·img + oh·row + ow·col for pixel jj (a local), with plane = OH·OW and OW locals;

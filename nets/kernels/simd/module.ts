@@ -1,7 +1,7 @@
 // Fused elementwise loops in WebAssembly SIMD, run directly on the wasm back end's memory: one pass
 // where tfjs would launch several kernels (Adam: ~14 passes over every parameter). Each works on a
 // multiple of 4 floats; callers finish the tail in JS.
-import { F32, I32, V128, buildModule, op, type FuncDef, type ValType } from './asm.js';
+import { F32, I32, V128, addTo, buildModule, forUp, op, repeat, type FuncDef, type ValType } from './asm.js';
 import { convTilesFunc, packStripsFunc, scatterTilesFunc } from './convTiles.js';
 import { fmaEnabled, madd } from './fma.js';
 
@@ -50,19 +50,6 @@ export interface SimdKernels {
 
 const addr = (base: number, i: number): number[] => [...op.get(base), ...op.get(i), ...op.i32Add];
 
-/** for (i = 0; i < bytes; i += 16) body */
-function loop16(i: number, bytes: number, body: number[][]): number[][] {
-  return [
-    op.i32(0), op.set(i),
-    op.block, op.loop,
-    op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
-    ...body,
-    op.get(i), op.i32(16), op.i32Add, op.set(i),
-    op.br(0),
-    op.end, op.end,
-  ];
-}
-
 function adam(): FuncDef {
   const [p, m, v, g, po, mo, vo, bytes] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [b1, omb1, b2, omb2, d1, d2, eps, negLr] = [8, 9, 10, 11, 12, 13, 14, 15];
@@ -79,7 +66,7 @@ function adam(): FuncDef {
     locals,
     body: [
       ...scalars.flatMap((k) => [op.get(k), op.splat, op.set(s(k))]),
-      ...loop16(i, bytes, [
+      ...forUp(i, bytes, 16, [
         addr(g, i), op.load, op.set(gv),
         // m' = m*b1 + g*(1-b1)
         addr(mo, i),
@@ -108,7 +95,7 @@ function reluGrad(): FuncDef {
     name: 'reluGrad',
     params: [I32, I32, I32, I32],
     locals: [I32],
-    body: loop16(i, bytes, [
+    body: forUp(i, bytes, 16, [
       addr(out, i),
       addr(x, i), op.load, op.v128Zero, op.gt,
       addr(dy, i), op.load,
@@ -130,7 +117,7 @@ function colSum(): FuncDef {
       op.get(x), op.set(rowBase),
       op.block, op.loop,
       op.get(r), op.get(rows), op.i32GeU, op.brIf(1),
-      ...loop16(j, rowBytes, [
+      ...forUp(j, rowBytes, 16, [
         addr(out, j),
         addr(out, j), op.load,
         addr(rowBase, j), op.load,
@@ -161,7 +148,7 @@ function addInto(): FuncDef {
     name: 'addInto',
     params: [I32, I32, I32],
     locals: [I32],
-    body: loop16(i, bytes, [addr(dst, i), addr(dst, i), op.load, addr(src, i), op.load, op.add, op.store]),
+    body: forUp(i, bytes, 16, [addr(dst, i), addr(dst, i), op.load, addr(src, i), op.load, op.add, op.store]),
   };
 }
 
@@ -182,7 +169,7 @@ function blockTranspose(): FuncDef {
       op.i32(0), op.set(c),
       op.block, op.loop,
       op.get(c), op.get(cols), op.i32GeU, op.brIf(1),
-      ...loop16(k, inner, [addr(to, k), addr(from, k), op.load, op.store]),
+      ...forUp(k, inner, 16, [addr(to, k), addr(from, k), op.load, op.store]),
       op.get(from), op.get(inner), op.i32Add, op.set(from),
       op.get(to), op.get(rows), op.get(inner), op.i32Mul, op.i32Add, op.set(to),
       op.get(c), op.i32(1), op.i32Add, op.set(c),
@@ -202,14 +189,7 @@ function outerTile(fma: boolean): FuncDef {
   const [b0, b1, a] = [30, 31, 32];
   const cAt = (i: number): number[] => [...op.get(c), ...op.get(cRow), ...op.i32(i), ...op.i32Mul, ...op.i32Add];
   const rowsOf = [0, 1, 2, 3];
-  /** do { body } while (--counter) */
-  const repeat = (counter: number, body: number[][]): number[][] => [
-    op.loop,
-    ...body,
-    op.get(counter), op.i32(1), op.i32Sub, op.tee(counter), op.brIf(0),
-    op.end,
-  ];
-  const bump = (ptr: number, by: number): number[] => [...op.get(ptr), ...op.get(by), ...op.i32Add, ...op.set(ptr)];
+  const bump = (ptr: number, by: number): number[] => addTo(ptr, op.get(by));
   return {
     name: 'outerTile',
     params: new Array<ValType>(13).fill(I32),

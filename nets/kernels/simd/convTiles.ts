@@ -4,7 +4,7 @@
 // (conv_tiles.ts checks). Both kernels stream the weights' 8-channel columns and splat one float of
 // each of the tile's four pixel rows per step, the XNNPACK-style 4 × 8 micro-kernel.
 import { I32, V128, addTo, forUp, op, repeat, type FuncDef, type ValType } from './asm.js';
-import { madd } from './fma.js';
+import { tileStep } from './fma.js';
 
 const rows4 = [0, 1, 2, 3];
 
@@ -76,13 +76,7 @@ export function convTilesFunc(fma: boolean): FuncDef {
         ...repeat(kh, [
           op.get(kwc), op.set(kk),
           ...repeat(kk, [
-            op.get(q), op.load, op.set(b0),
-            op.get(q), op.loadAt(16), op.set(b1),
-            ...rows4.flatMap((i) => [
-              op.get(a0 + i), op.get(o), op.i32Add, op.splatLoadAt(0), op.set(a),
-              ...madd(fma, acc0 + 2 * i, a, b0),
-              ...madd(fma, acc0 + 2 * i + 1, a, b1),
-            ]),
+            ...tileStep(fma, q, (i) => [op.get(a0 + i), op.get(o), op.i32Add, op.splatLoadAt(0)], { acc0, b0, b1, a }),
             addTo(o, op.i32(4)),
             addTo(q, op.get(bStride)),
           ]),
@@ -174,13 +168,7 @@ export function scatterTilesFunc(fma: boolean): FuncDef {
             op.i32(0), op.set(at), // byte offset along the dy rows
             op.get(cout), op.set(co),
             ...repeat(co, [
-              op.get(q), op.load, op.set(b0),
-              op.get(q), op.loadAt(16), op.set(b1),
-              ...rows4.flatMap((i) => [
-                op.get(d0 + i), op.get(at), op.i32Add, op.splatLoadAt(0), op.set(a),
-                ...madd(fma, acc0 + 2 * i, a, b0),
-                ...madd(fma, acc0 + 2 * i + 1, a, b1),
-              ]),
+              ...tileStep(fma, q, (i) => [op.get(d0 + i), op.get(at), op.i32Add, op.splatLoadAt(0)], { acc0, b0, b1, a }),
               addTo(at, op.i32(4)),
               addTo(q, op.get(wStride)),
             ]),

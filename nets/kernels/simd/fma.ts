@@ -47,8 +47,33 @@ export function fmaEnabled(): boolean {
 }
 
 /** acc = a * b + acc, fused when fmaEnabled(); `acc`, `a`, `b` are v128 locals. */
-export function madd(fma: boolean, acc: number, a: number, b: number): number[][] {
+function madd(fma: boolean, acc: number, a: number, b: number): number[][] {
   return fma
     ? [op.get(a), op.get(b), op.get(acc), op.relaxedMadd, op.set(acc)]
     : [op.get(acc), op.get(a), op.get(b), op.mul, op.add, op.set(acc)];
+}
+
+/** The v128 locals of a 4 × 8 tile step: eight accumulators from acc0 (row i's halves at acc0 + 2i, + 1), two b halves, one a. */
+export interface TileLocals {
+  acc0: number;
+  b0: number;
+  b1: number;
+  a: number;
+}
+
+/**
+ * One step of a 4 × 8 register tile: loads 8 floats of b at local q, then for each row i splats the
+ * float `splatA(i)` leaves on the stack and adds a·b into row i's accumulators. The micro-kernel
+ * every tile loop (outerTile, convTiles, scatterTiles) runs.
+ */
+export function tileStep(fma: boolean, q: number, splatA: (i: number) => number[][], l: TileLocals): number[][] {
+  return [
+    op.get(q), op.load, op.set(l.b0),
+    op.get(q), op.loadAt(16), op.set(l.b1),
+    ...[0, 1, 2, 3].flatMap((i) => [
+      ...splatA(i), op.set(l.a),
+      ...madd(fma, l.acc0 + 2 * i, l.a, l.b0),
+      ...madd(fma, l.acc0 + 2 * i + 1, l.a, l.b1),
+    ]),
+  ];
 }

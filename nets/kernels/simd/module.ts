@@ -3,7 +3,7 @@
 // multiple of 4 floats; callers finish the tail in JS.
 import { F32, I32, V128, addTo, buildModule, forUp, op, repeat, type FuncDef, type ValType } from './asm.js';
 import { convTilesFunc, packStripsFunc, scatterTilesFunc } from './convTiles.js';
-import { fmaEnabled, madd } from './fma.js';
+import { fmaEnabled, tileStep } from './fma.js';
 
 export interface SimdKernels {
   /** Adam step, tfjs's operation order: see fused_adam.ts. Offsets in bytes; `bytes` = 4 * count. */
@@ -202,13 +202,7 @@ function outerTile(fma: boolean): FuncDef {
         ...repeat(r, [
           op.get(pR), op.set(p), op.get(qR), op.set(q), op.get(cols), op.set(k),
           ...repeat(k, [
-            op.get(q), op.load, op.set(b0),
-            op.get(q), op.loadAt(16), op.set(b1),
-            ...rowsOf.flatMap((i) => [
-              op.get(p), op.splatLoadAt(4 * i), op.set(a),
-              ...madd(fma, acc0 + 2 * i, a, b0),
-              ...madd(fma, acc0 + 2 * i + 1, a, b1),
-            ]),
+            ...tileStep(fma, q, (i) => [op.get(p), op.splatLoadAt(4 * i)], { acc0, b0, b1, a }),
             bump(p, aCol), bump(q, bCol),
           ]),
           bump(pR, aRow), bump(qR, bRow),

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { withScope, type WasmBackendLike } from './scope.js';
 import { runJob } from './simd/helper.js';
-import { CALLABLE, JOB_CALL } from './simd/jobs.js';
+import { CALLABLE, JOB_CALL, chunkSize } from './simd/jobs.js';
 import { simdKernels } from './simd/module.js';
 
 function validUndilated(info: tf.backend_util.Conv2DInfo): boolean {
@@ -36,13 +36,6 @@ export function inputGradTilesApply(backend: WasmBackendLike, info: tf.backend_u
   );
 }
 
-/** Chunks a job's pixel range about this finely (each a multiple of `align` pixels). */
-const CHUNKS = 16;
-
-function chunkPixels(pixels: number, align: number): number {
-  return Math.max(align, Math.ceil(pixels / CHUNKS / align) * align);
-}
-
 /** Conv2D output [N, OH, OW, Cout]; call only where convTilesApply holds. */
 export function convTiles(backend: WasmBackendLike, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const memory = wasmMemoryOf(backend);
@@ -58,7 +51,7 @@ export function convTiles(backend: WasmBackendLike, x: tf.TensorInfo, filter: tf
     OH * OW, OW, info.inHeight * W * Cin * 4, info.strideHeight * W * Cin * 4, info.strideWidth * Cin * 4,
     info.filterHeight, kwc, (W * Cin - kwc) * 4, Cout, Cout, 0, Cout, 32,
   ];
-  runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('convTiles'), chunkPixels(end, 4), xAt, wAt, outAt, 0, end, total - 1, ...geometry]);
+  runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('convTiles'), chunkSize(end, 4), xAt, wAt, outAt, 0, end, total - 1, ...geometry]);
   return out;
 }
 
@@ -81,7 +74,7 @@ export function inputGradTiles(backend: WasmBackendLike, dy: tf.TensorInfo, filt
       plane, OW, H * W * Cin * 4, info.strideHeight * W * Cin * 4, info.strideWidth * Cin * 4,
       info.filterHeight, info.filterWidth, (W - info.filterWidth) * Cin * 4, Cin, Cout,
     ];
-    runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('scatterTiles'), chunkPixels(end, images * plane), dyAt, wtAt, dxAt, 0, end, ...geometry]);
+    runJob(memory, k, [JOB_CALL, CALLABLE.indexOf('scatterTiles'), chunkSize(end, images * plane), dyAt, wtAt, dxAt, 0, end, ...geometry]);
     return dx;
   });
 }

@@ -8,7 +8,7 @@ import { STRIP, denseKeys, type DenseGeometry } from './dense_sweep.js';
 import { byteOffset, wasmMemoryOf } from './heap.js';
 import type { KernelScope } from './scope.js';
 import { runJob } from './simd/helper.js';
-import { JOB_DENSE, JOB_DENSE_STRIPS } from './simd/jobs.js';
+import { JOB_DENSE, JOB_DENSE_STRIPS, chunkSize } from './simd/jobs.js';
 import { simdKernels } from './simd/module.js';
 
 /** Products smaller than this many multiply-adds stay on XNNPACK (small nets' fused paths are tuned there). */
@@ -53,8 +53,8 @@ export function denseTiles(s: KernelScope, a: tf.TensorInfo, b: tf.TensorInfo, p
   const out = s.track(backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32'));
   if (packed) kernels.packStrips(byteOffset(backend, b), byteOffset(backend, packed), k, n * 4, n / 8, 32);
   const g = geometry(s, a, packed ?? b, out, packed !== null);
-  // 16 chunks of whole row tiles, shared with the helper thread
-  runJob(memory, kernels, [JOB_DENSE, ...denseKeys.map((key) => g[key]), Math.max(4, Math.ceil(m / 64) * 4)]);
+  // chunks of whole row tiles, shared with the helper thread
+  runJob(memory, kernels, [JOB_DENSE, ...denseKeys.map((key) => g[key]), chunkSize(m, 4)]);
   return out;
 }
 

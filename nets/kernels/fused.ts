@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { byteOffset, f32View, wasmMemoryOf } from './heap.js';
 import { saveOriginal, type WasmBackendLike } from './scope.js';
 import { runJob } from './simd/helper.js';
-import { JOB_ADAM } from './simd/jobs.js';
+import { JOB_ADAM, chunkSize } from './simd/jobs.js';
 import { simdKernels, type SimdKernels } from './simd/module.js';
 
 /** Custom kernel names; their backends are wasm only (callers fall back to plain ops elsewhere). */
@@ -52,8 +52,7 @@ export function adamUpdate(
     if (head < HELPER_MIN_FLOATS) k.adam(...(at as Seven), head * 4, ...consts);
     else {
       // Chunks of 16-byte multiples shared with the helper thread; elementwise, so any split gives the same bits.
-      const per = Math.ceil(head / 16 / 4) * 16;
-      runJob(wasmMemoryOf(backend), k, [JOB_ADAM, ...at, head * 4, ...consts, per]);
+      runJob(wasmMemoryOf(backend), k, [JOB_ADAM, ...at, head * 4, ...consts, chunkSize(head * 4, 16)]);
     }
   }
   if (head < n) {

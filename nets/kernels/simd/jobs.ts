@@ -20,6 +20,14 @@ export const JOB_DENSE_STRIPS = 5;
 /** Kernels a JOB_CALL may name: each takes only numbers and loops over its own pixel range. */
 export const CALLABLE = ['convTiles', 'scatterTiles'] as const;
 export type Callable = (typeof CALLABLE)[number];
+/** About how many chunks a job's range is cut into: enough that neither thread waits long for the other's last. */
+const CHUNKS = 16;
+
+/** Chunk size for a range of `total` units cut into about CHUNKS chunks, each a multiple of `align`. */
+export function chunkSize(total: number, align: number): number {
+  return Math.max(align, Math.ceil(total / CHUNKS / align) * align);
+}
+
 /** The most numbers a job takes (the helper's shared args area). */
 export const MAX_JOB_ARGS = 32;
 

@@ -13,7 +13,6 @@ export interface SimdDense {
 }
 
 const f32Load = (offset: number): number[] => [0x2a, 2, offset];
-const selectV128 = [0x1c, 0x01, 0x7b];
 
 /**
  * W is row-major [n][m] (tfjs's kernel layout, padded). For each group of 4 outputs j: four accumulators
@@ -58,7 +57,7 @@ function denseFunc(): FuncDef {
       op.get(y), op.get(j), op.i32Add,
       op.get(a0), op.get(a1), op.add, op.get(a2), op.get(a3), op.add, op.add,
       op.get(b), op.get(j), op.i32Add, op.load, op.add, op.set(r),
-      op.get(r), op.v128Zero, op.max, op.get(r), op.get(relu), selectV128,
+      op.get(r), op.v128Zero, op.max, op.get(r), op.get(relu), op.selectV128,
       op.store,
       op.get(j), op.i32(16), op.i32Add, op.set(j),
       op.br(0),

@@ -3,7 +3,7 @@
 // may be a plain or a SharedArrayBuffer) and the cpu back end (plain typed arrays). For the small nets it
 // is meant for (a few thousand weights) the copies cost microseconds; tfjs's per-kernel overhead, which
 // this replaces, costs tens of microseconds a kernel.
-import { F32, I32, V128, buildModule, op, type FuncDef } from './simd/asm.js';
+import { F32, I32, V128, buildModule, forUp, op, type FuncDef } from './simd/asm.js';
 
 /**
  * gemm(a, sAi, sAk, b, c, M, K, nBytes, bias, relu): C[i, :] = act(Σ_k A[i, k] · B[k, :] + bias).
@@ -18,7 +18,6 @@ export type GemmKernel = (
 const f32Load = [0x2a, 2, 0];
 const f32Store = [0x38, 2, 0];
 const i32And = [0x71];
-const selectV128 = [0x1c, 0x01, 0x7b];
 
 /**
  * Register blocks of four rows of A against two 4-wide column groups of B (eight accumulators; each B
@@ -39,7 +38,7 @@ function gemmFunc(): FuncDef {
     return [
       // init_g = bias ? bias[j + 4g..] : 0 (address bias + j is always readable: offset 0 is reserved)
       ...gs.flatMap((g) => [
-        op.get(bias), op.get(j), op.i32Add, op.loadAt(g * 16), op.v128Zero, op.get(bias), selectV128, op.set(inits[g]!),
+        op.get(bias), op.get(j), op.i32Add, op.loadAt(g * 16), op.v128Zero, op.get(bias), op.selectV128, op.set(inits[g]!),
       ]),
       ...gs.flatMap((g) => [0, 1, 2, 3].flatMap((r) => [op.get(inits[g]!), op.set(acc[r + 4 * g]!)])),
       // pa_r = a + (i + r)·sAi
@@ -67,7 +66,7 @@ function gemmFunc(): FuncDef {
         gs.flatMap((g) => [
           op.get(cp),
           ...Array.from({ length: r }, () => [op.get(nBytes), op.i32Add]).flat(),
-          op.get(acc[r + 4 * g]!), op.v128Zero, op.max, op.get(acc[r + 4 * g]!), op.get(relu), selectV128,
+          op.get(acc[r + 4 * g]!), op.v128Zero, op.max, op.get(acc[r + 4 * g]!), op.get(relu), op.selectV128,
           op.storeAt(g * 16),
         ]),
       ),
@@ -127,21 +126,17 @@ function adamFunc(): FuncDef {
     locals: [I32, V128, V128, V128, ...new Array(8).fill(V128)],
     body: [
       ...scalars.flatMap((k) => [op.get(k), op.splat, op.set(sp(k))]),
-      op.i32(0), op.set(i),
-      op.block, op.loop,
-      op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
-      ...at(g), op.load, op.set(gv),
-      ...at(m), ...at(m), op.load, op.get(sp(b1)), op.mul, op.get(gv), op.get(sp(omb1)), op.mul, op.add, op.tee(mv), op.store,
-      ...at(v), ...at(v), op.load, op.get(sp(b2)), op.mul, op.get(gv), op.get(gv), op.mul, op.get(sp(omb2)), op.mul, op.add, op.tee(vv), op.store,
-      ...at(p),
-      op.get(mv), op.get(sp(d1)), op.div,
-      op.get(vv), op.get(sp(d2)), op.div, op.sqrt, op.get(sp(eps)), op.add,
-      op.div, op.get(sp(negLr)), op.mul,
-      ...at(p), op.load, op.add,
-      op.store,
-      op.get(i), op.i32(16), op.i32Add, op.set(i),
-      op.br(0),
-      op.end, op.end,
+      ...forUp(i, bytes, 16, [
+        ...at(g), op.load, op.set(gv),
+        ...at(m), ...at(m), op.load, op.get(sp(b1)), op.mul, op.get(gv), op.get(sp(omb1)), op.mul, op.add, op.tee(mv), op.store,
+        ...at(v), ...at(v), op.load, op.get(sp(b2)), op.mul, op.get(gv), op.get(gv), op.mul, op.get(sp(omb2)), op.mul, op.add, op.tee(vv), op.store,
+        ...at(p),
+        op.get(mv), op.get(sp(d1)), op.div,
+        op.get(vv), op.get(sp(d2)), op.div, op.sqrt, op.get(sp(eps)), op.add,
+        op.div, op.get(sp(negLr)), op.mul,
+        ...at(p), op.load, op.add,
+        op.store,
+      ]),
     ],
   };
 }
@@ -153,19 +148,13 @@ function reluMaskFunc(): FuncDef {
     name: 'reluMask',
     params: [I32, I32, I32],
     locals: [I32],
-    body: [
-      op.i32(0), op.set(i),
-      op.block, op.loop,
-      op.get(i), op.get(bytes), op.i32GeU, op.brIf(1),
+    body: forUp(i, bytes, 16, [
       op.get(g), op.get(i), op.i32Add,
       op.get(a), op.get(i), op.i32Add, op.load, op.v128Zero, op.gt,
       op.get(g), op.get(i), op.i32Add, op.load,
       op.and,
       op.store,
-      op.get(i), op.i32(16), op.i32Add, op.set(i),
-      op.br(0),
-      op.end, op.end,
-    ],
+    ]),
   };
 }
 

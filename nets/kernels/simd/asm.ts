@@ -59,6 +59,8 @@ export const op = {
   i32RemU: [0x70],
   /** select(a, b, cond): a when cond != 0, else b. */
   select: [0x1b],
+  /** select with its result type spelled out (select t*: v128), as the dense-stack kernels write it. */
+  selectV128: [0x1c, 0x01, V128],
   block: [0x02, 0x40],
   /** if (no result) ... else ... end */
   if: [0x04, 0x40],
